@@ -1,0 +1,168 @@
+/**
+ * The HTTP API contract (v1) as code: routes, header names, request and response schemas.
+ * Server, worker and page import these; nothing else defines the wire format.
+ * See docs/API.md for the prose version.
+ */
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorCode } from './errors.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export const ROUTES = {
+  init: `${API_PREFIX}/videos/init`,
+  chunk: `${API_PREFIX}/videos/chunk`,
+  finalize: `${API_PREFIX}/videos/finalize`,
+  list: `${API_PREFIX}/videos`,
+  me: `${API_PREFIX}/me`,
+  video: (videoId: string) => `${API_PREFIX}/videos/${encodeURIComponent(videoId)}`,
+  file: (videoId: string) => `${API_PREFIX}/videos/${encodeURIComponent(videoId)}/file`,
+  /** Public, unauthenticated playback of a complete video by its unguessable share id. */
+  sharedFile: (shareId: string) => `${API_PREFIX}/shared/${encodeURIComponent(shareId)}/file`,
+  /** The human share page (HTML player) behind `shareUrl`. */
+  sharePage: (shareId: string) => `/s/${encodeURIComponent(shareId)}`,
+} as const;
+
+export const HEADERS = {
+  authorization: 'authorization',
+  /** RFC 9530 integrity of the request body: `sha-256=:<base64>:`. */
+  contentDigest: 'content-digest',
+  retryAfter: 'retry-after',
+} as const;
+
+export const CHUNK_CONTENT_TYPE = 'application/octet-stream';
+
+/** Server-issued ids: 128 random bits, base64url, 22 characters. Never a path. */
+export const ServerId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'malformed id');
+export type ServerId = z.infer<typeof ServerId>;
+
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** Inclusive [start, end] pairs, see ranges.ts. */
+export const IndexRanges = z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]));
+
+export const MimeType = z
+  .string()
+  .max(200)
+  .regex(/^video\/(webm|mp4|x-matroska)(\s*;[\x20-\x7e]*)?$/i, 'must be a video/webm or video/mp4 type');
+
+// ---- init ---------------------------------------------------------------------------------
+
+export const InitRequest = z.strictObject({
+  /** The client's UUID for the recording; the idempotency key of init. */
+  recordingId: z.uuid(),
+  mimeType: MimeType,
+  startedAt: z.iso.datetime({ offset: true }).optional(),
+  title: z.string().max(200).optional(),
+});
+export type InitRequest = z.infer<typeof InitRequest>;
+
+export const VideoState = z.enum(['open', 'complete', 'expired']);
+export type VideoState = z.infer<typeof VideoState>;
+
+/** Everything a client needs to resume after either side restarts. */
+export const VideoStatus = z.object({
+  videoId: ServerId,
+  /** Equal to videoId in v1: one upload session per video. */
+  sessionId: ServerId,
+  recordingId: z.uuid(),
+  title: z.string().nullable(),
+  mimeType: z.string(),
+  state: VideoState,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  completedAt: z.string().nullable(),
+  /** Known once the client finalized (or null before). */
+  totalChunks: z.number().int().nullable(),
+  /** Chunk indices the server durably holds (verified), as inclusive ranges. */
+  chunks: IndexRanges,
+  receivedChunks: z.number().int(),
+  /** Length of the contiguous prefix already appended to the assembled file. */
+  assembledChunks: z.number().int(),
+  /** Bytes held (sum of verified chunk sizes). */
+  bytes: z.number().int(),
+  /** SHA-256 of the assembled video, once complete. */
+  sha256: Sha256Hex.nullable(),
+  /** Missing indices, known once totalChunks is known. */
+  missing: z.array(z.number().int()),
+  /** True when completed on purpose with gaps (allowPartial); the gaps are in `missing`. */
+  partial: z.boolean(),
+  shareUrl: z.string(),
+  videoUrl: z.string().nullable(),
+});
+export type VideoStatus = z.infer<typeof VideoStatus>;
+
+export const InitResponse = VideoStatus;
+export type InitResponse = VideoStatus;
+
+// ---- chunk --------------------------------------------------------------------------------
+
+/** `POST /videos/chunk?sessionId=…&index=…`, raw body, Content-Digest header. */
+export const ChunkQuery = z.strictObject({
+  sessionId: ServerId,
+  index: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,8})$/, 'index must be a non-negative decimal integer')
+    .transform(Number),
+});
+export type ChunkQuery = z.output<typeof ChunkQuery>;
+
+export const ChunkResponse = z.object({
+  index: z.number().int(),
+  size: z.number().int(),
+  sha256: Sha256Hex,
+  /** true when the same bytes were already held (answered 200 instead of 201). */
+  duplicate: z.boolean(),
+});
+export type ChunkResponse = z.infer<typeof ChunkResponse>;
+
+// ---- finalize -----------------------------------------------------------------------------
+
+export const FinalizeRequest = z.strictObject({
+  sessionId: ServerId,
+  totalChunks: z.number().int().min(1),
+  /** How many chunks the client believes it uploaded; informational, logged on mismatch. */
+  uploadedChunks: z.number().int().nonnegative().optional(),
+  /** Complete now even with gaps; the gaps are recorded and returned, never hidden. */
+  allowPartial: z.boolean().optional(),
+});
+export type FinalizeRequest = z.infer<typeof FinalizeRequest>;
+
+export const FinalizeComplete = z.object({
+  status: z.literal('complete'),
+  videoId: ServerId,
+  videoUrl: z.string(),
+  shareUrl: z.string(),
+  size: z.number().int(),
+  sha256: Sha256Hex,
+  totalChunks: z.number().int(),
+  partial: z.boolean(),
+  missing: z.array(z.number().int()),
+});
+export const FinalizeIncomplete = z.object({
+  status: z.literal('incomplete'),
+  videoId: ServerId,
+  totalChunks: z.number().int(),
+  receivedChunks: z.number().int(),
+  missing: z.array(z.number().int()),
+});
+export const FinalizeResponse = z.discriminatedUnion('status', [FinalizeComplete, FinalizeIncomplete]);
+export type FinalizeResponse = z.infer<typeof FinalizeResponse>;
+
+// ---- list / me ----------------------------------------------------------------------------
+
+export const VideoList = z.object({ videos: z.array(VideoStatus) });
+export type VideoList = z.infer<typeof VideoList>;
+
+export const MeResponse = z.object({ userId: z.string(), name: z.string() });
+export type MeResponse = z.infer<typeof MeResponse>;
+
+// ---- errors -------------------------------------------------------------------------------
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

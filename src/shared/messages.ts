@@ -1,0 +1,48 @@
+/**
+ * Page ↔ worker messages: one discriminated union per direction with namespaced tags
+ * (Uppy's ServiceWorker.ts style). Validate on arrival with parse*Message; never trust
+ * `event.data as Foo`. The outbox is the only hand-off of data; messages only wake and inform.
+ */
+import { z } from 'zod';
+import { ProgressSnapshot } from './progress.ts';
+
+/** BroadcastChannel name the worker (or the page's fallback pipeline) publishes progress on. */
+export const PROGRESS_CHANNEL = 'outbox-recorder/progress';
+/** Background Sync tag (also the workbox-background-sync Queue name). */
+export const SYNC_TAG = 'outbox-upload';
+/** Web Lock held by whichever context runs the pipeline, so two never upload at once. */
+export const PIPELINE_LOCK = 'outbox-recorder/pipeline';
+
+export const PageToWorker = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('outbox/chunk-added'), recordingId: z.uuid(), index: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('outbox/recording-stopped'), recordingId: z.uuid(), totalChunks: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('pipeline/drain') }),
+  z.object({ type: z.literal('pipeline/retry'), recordingId: z.uuid().optional() }),
+  z.object({ type: z.literal('pipeline/progress-request') }),
+  z.object({ type: z.literal('settings/changed') }),
+  z.object({ type: z.literal('auth/token-changed') }),
+]);
+export type PageToWorker = z.infer<typeof PageToWorker>;
+
+export const WorkerToPage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('pipeline/progress'), snapshot: ProgressSnapshot }),
+  z.object({ type: z.literal('recording/complete'), recordingId: z.string(), shareUrl: z.string() }),
+  z.object({ type: z.literal('auth/required') }),
+  z.object({
+    type: z.literal('pipeline/error'),
+    recordingId: z.string().nullable(),
+    code: z.string(),
+    message: z.string(),
+  }),
+]);
+export type WorkerToPage = z.infer<typeof WorkerToPage>;
+
+export function parsePageMessage(data: unknown): PageToWorker | null {
+  const r = PageToWorker.safeParse(data);
+  return r.success ? r.data : null;
+}
+
+export function parseWorkerMessage(data: unknown): WorkerToPage | null {
+  const r = WorkerToPage.safeParse(data);
+  return r.success ? r.data : null;
+}

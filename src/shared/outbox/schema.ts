@@ -1,0 +1,139 @@
+/**
+ * The outbox's IndexedDB schema: database name, version, stores and upgrades. The only module
+ * that knows them (Workbox's QueueDb plays this role for its queue). Page and worker share it.
+ *
+ * Chunk bytes are stored as ArrayBuffer, not Blob: Safari's IndexedDB has lost or refused Blobs
+ * in several releases (WebKit bug 156347 and the private-mode Blob errors), and fake-indexeddb's
+ * structured clone in Node does not carry Blobs; Chromium wraps large values as blob files on
+ * disk anyway, so nothing is gained by Blob here.
+ */
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { Settings } from '../settings.ts';
+import type { IndexRange } from '../ranges.ts';
+
+export const OUTBOX_DB_NAME = 'outbox-recorder';
+export const OUTBOX_DB_VERSION = 1;
+
+export type RecordingState =
+  /** MediaRecorder is still producing chunks. */
+  | 'recording'
+  /** Stopped; totalChunks known; uploads/finalize pending. */
+  | 'stopped'
+  /** The server reported the assembled video complete with a matching SHA-256. */
+  | 'complete'
+  /** The recording ended abnormally (e.g. quota) — still uploaded and finalized with what was saved. */
+  | 'interrupted';
+
+export interface LastError {
+  code: string;
+  message: string;
+  at: number;
+  /** HTTP status, when the error came from the server. */
+  status?: number;
+}
+
+export interface RecordingRecord {
+  /** Client UUID; the init idempotency key. */
+  id: string;
+  state: RecordingState;
+  mimeType: string;
+  title: string | null;
+  createdAt: number;
+  updatedAt: number;
+  stoppedAt: number | null;
+  /** Set when recording stops. */
+  totalChunks: number | null;
+  /** Set once init succeeded (deferred while offline). */
+  sessionId: string | null;
+  videoId: string | null;
+  shareUrl: string | null;
+  videoUrl: string | null;
+  /** Chunk indices the server reported holding at the last status/finalize. */
+  serverChunks: IndexRange[] | null;
+  /** SHA-256 and size of the assembled video as the server reported at completion. */
+  serverSha256: string | null;
+  serverSize: number | null;
+  /** SHA-256 of the concatenated local chunks, computed when the recording stopped. */
+  localSha256: string | null;
+  /** Missing indices from the last *incomplete* finalize answer. */
+  missing: number[] | null;
+  finalizedAt: number | null;
+  /** When the share link became available after stop (for stop-to-link analytics). */
+  linkReadyAt: number | null;
+  /** Bytes of chunk data still held locally. */
+  localBytes: number;
+  /** Whether chunk bytes are still kept locally after completion. */
+  localCopy: 'kept' | 'released';
+  lastError: LastError | null;
+}
+
+export type ChunkState = 'pending' | 'uploading' | 'uploaded' | 'failed';
+
+export interface ChunkRecord {
+  recordingId: string;
+  index: number;
+  /** Chunk bytes; null once released after the server confirmed the whole recording. */
+  data: ArrayBuffer | null;
+  size: number;
+  /** Lowercase hex SHA-256 computed on the client before the chunk was announced. */
+  sha256: string;
+  state: ChunkState;
+  attempts: number;
+  /** Earliest time (ms epoch) of the next attempt while backing off. */
+  nextAttemptAt: number | null;
+  lastError: LastError | null;
+  createdAt: number;
+  uploadedAt: number | null;
+  /** Duration of the successful request, for analytics. */
+  uploadMs: number | null;
+}
+
+export interface KvValues {
+  settings: Settings;
+  /** Bearer token for the API; page and worker both read it. */
+  token: string | null;
+}
+export type KvKey = keyof KvValues;
+
+export interface OutboxSchema extends DBSchema {
+  recordings: {
+    key: string;
+    value: RecordingRecord;
+    indexes: { 'by-createdAt': number };
+  };
+  chunks: {
+    key: [string, number];
+    value: ChunkRecord;
+    indexes: {
+      'by-recording': string;
+      /** [state, recordingCreatedAt-independent] lookup of pending/failed chunks. */
+      'by-state': ChunkState;
+    };
+  };
+  kv: {
+    key: KvKey;
+    value: KvValues[KvKey];
+  };
+}
+
+export type OutboxDatabase = IDBPDatabase<OutboxSchema>;
+
+/**
+ * Upgrades step by step and never deletes a store (Workbox's QueueDb drops and recreates its
+ * store on upgrade, which would lose queued recordings). Add `if (oldVersion < 2) {…}` below.
+ */
+export function upgradeOutbox(
+  db: IDBPDatabase<OutboxSchema>,
+  oldVersion: number,
+  _newVersion: number | null,
+  _tx: IDBPTransaction<OutboxSchema, StoreNames<OutboxSchema>[], 'versionchange'>,
+): void {
+  if (oldVersion < 1) {
+    const recordings = db.createObjectStore('recordings', { keyPath: 'id' });
+    recordings.createIndex('by-createdAt', 'createdAt');
+    const chunks = db.createObjectStore('chunks', { keyPath: ['recordingId', 'index'] });
+    chunks.createIndex('by-recording', 'recordingId');
+    chunks.createIndex('by-state', 'state');
+    db.createObjectStore('kv');
+  }
+}

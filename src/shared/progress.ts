@@ -1,0 +1,74 @@
+/**
+ * Upload progress as the pipeline reports it and the UI renders it.
+ */
+import { z } from 'zod';
+
+export const RecordingPhase = z.enum([
+  'recording', // still capturing
+  'waiting-network', // offline: nothing can be sent
+  'uploading', // chunks in flight or queued
+  'retrying', // backing off after a failure
+  'finalizing', // every chunk confirmed, finalize in flight
+  'incomplete', // finalize answered incomplete (chunks failed): user action or next sync needed
+  'failed', // some chunks failed all attempts; kept, retry possible
+  'auth-required', // 401: uploads held until a new token
+  'complete', // server holds the whole video with a matching SHA-256
+]);
+export type RecordingPhase = z.infer<typeof RecordingPhase>;
+
+export const RecordingProgress = z.object({
+  recordingId: z.string(),
+  title: z.string().nullable(),
+  phase: RecordingPhase,
+  /** Chunks confirmed by the server. */
+  uploaded: z.number().int(),
+  /** Chunks in the outbox for this recording so far (grows while recording). */
+  totalQueued: z.number().int(),
+  pending: z.number().int(),
+  uploading: z.number().int(),
+  failed: z.number().int(),
+  /** 0..100, uploaded / totalQueued. */
+  percentage: z.number(),
+  bytesUploaded: z.number().int(),
+  bytesQueued: z.number().int(),
+  hasSession: z.boolean(),
+  /** Set while a chunk waits for its next attempt. */
+  retry: z.object({ index: z.number().int(), attempt: z.number().int(), maxAttempts: z.number().int(), nextAttemptAt: z.number() }).nullable(),
+  shareUrl: z.string().nullable(),
+  missing: z.array(z.number().int()).nullable(),
+  lastError: z.object({ code: z.string(), message: z.string(), at: z.number() }).nullable(),
+});
+export type RecordingProgress = z.infer<typeof RecordingProgress>;
+
+export const OverallProgress = z.object({
+  uploaded: z.number().int(),
+  totalQueued: z.number().int(),
+  failed: z.number().int(),
+  pending: z.number().int(),
+  percentage: z.number(),
+  isOnline: z.boolean(),
+  hasSession: z.boolean(),
+  isUploading: z.boolean(),
+  authRequired: z.boolean(),
+});
+export type OverallProgress = z.infer<typeof OverallProgress>;
+
+export const ProgressSnapshot = z.object({
+  at: z.number(),
+  overall: OverallProgress,
+  recordings: z.array(RecordingProgress),
+});
+export type ProgressSnapshot = z.infer<typeof ProgressSnapshot>;
+
+/** The seed's page-level shape, derived from a snapshot. */
+export interface UploadProgress {
+  uploaded: number;
+  total: number;
+  percentage: number;
+  isOnline: boolean;
+}
+
+export function toUploadProgress(s: ProgressSnapshot): UploadProgress {
+  const { uploaded, totalQueued, percentage, isOnline } = s.overall;
+  return { uploaded, total: totalQueued, percentage, isOnline };
+}
