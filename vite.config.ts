@@ -16,7 +16,12 @@ export default defineConfig({
       registerType: 'prompt',
       injectRegister: false,
       manifest,
-      injectManifest: { globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'] },
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
+        // A classic-script worker (one IIFE bundle): registers everywhere, including browsers
+        // without module service workers (Firefox before 147); src/app/upload registers it classic.
+        rollupFormat: 'iife',
+      },
       devOptions: { enabled: false },
     }),
   ],

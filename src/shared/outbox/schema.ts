@@ -12,7 +12,8 @@ import type { Settings } from '../settings.ts';
 import type { IndexRange } from '../ranges.ts';
 
 export const OUTBOX_DB_NAME = 'outbox-recorder';
-export const OUTBOX_DB_VERSION = 1;
+/** v2 (additive): chunks index `by-recording-state` for cheap per-recording counts. */
+export const OUTBOX_DB_VERSION = 2;
 
 export type RecordingState =
   /** MediaRecorder is still producing chunks. */
@@ -65,6 +66,10 @@ export interface RecordingRecord {
   /** Whether chunk bytes are still kept locally after completion. */
   localCopy: 'kept' | 'released';
   lastError: LastError | null;
+  /** v2: sum of the sizes of every chunk added (grows while recording); absent on v1 rows until backfilled. */
+  totalBytes?: number;
+  /** v2: sum of the sizes of the chunks the server confirmed with a matching SHA-256. */
+  uploadedBytes?: number;
 }
 
 export type ChunkState = 'pending' | 'uploading' | 'uploaded' | 'failed';
@@ -108,6 +113,8 @@ export interface OutboxSchema extends DBSchema {
       'by-recording': string;
       /** [state, recordingCreatedAt-independent] lookup of pending/failed chunks. */
       'by-state': ChunkState;
+      /** v2: [recordingId, state], so counts and "next pending of this recording" never load other chunks' bytes. */
+      'by-recording-state': [string, ChunkState];
     };
   };
   kv: {
@@ -135,5 +142,32 @@ export function upgradeOutbox(
     chunks.createIndex('by-recording', 'recordingId');
     chunks.createIndex('by-state', 'state');
     db.createObjectStore('kv');
+  }
+  if (oldVersion < 2) {
+    // Additive: a new index and two aggregate fields, backfilled from the chunks already held.
+    // IDB requests issued here keep the versionchange transaction alive until they finish.
+    const chunks = _tx.objectStore('chunks');
+    chunks.createIndex('by-recording-state', ['recordingId', 'state']);
+    if (oldVersion >= 1) {
+      backfillByteTotals(_tx).catch(() => {
+        // A failed request has already aborted the upgrade, so openDB rejects; nothing to add.
+      });
+    }
+  }
+}
+
+async function backfillByteTotals(
+  tx: IDBPTransaction<OutboxSchema, StoreNames<OutboxSchema>[], 'versionchange'>,
+): Promise<void> {
+  const totals = new Map<string, { total: number; uploaded: number }>();
+  for (let c = await tx.objectStore('chunks').openCursor(); c; c = await c.continue()) {
+    const t = totals.get(c.value.recordingId) ?? { total: 0, uploaded: 0 };
+    t.total += c.value.size;
+    if (c.value.state === 'uploaded') t.uploaded += c.value.size;
+    totals.set(c.value.recordingId, t);
+  }
+  for (let c = await tx.objectStore('recordings').openCursor(); c; c = await c.continue()) {
+    const t = totals.get(c.value.id) ?? { total: 0, uploaded: 0 };
+    await c.update({ ...c.value, totalBytes: t.total, uploadedBytes: t.uploaded });
   }
 }

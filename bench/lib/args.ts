@@ -1,0 +1,26 @@
+/** Command-line flags of `npm run bench -- [--quick] [--only=ingest,finalize,…] [--out=path]`. */
+export const SECTIONS = ['ingest', 'finalize', 'memory', 'client', 'drain'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchArgs {
+  quick: boolean;
+  only: Set<Section>;
+  out: string;
+  /** Also write a V8 CPU profile of our server during ingest (into bench/.work/profiles). */
+  profile: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const args: BenchArgs = { quick: false, only: new Set(SECTIONS), out: 'bench/results.json', profile: false };
+  for (const a of argv) {
+    if (a === '--quick') args.quick = true;
+    else if (a === '--profile') args.profile = true;
+    else if (a.startsWith('--out=')) args.out = a.slice(6);
+    else if (a.startsWith('--only=')) {
+      const wanted = a.slice(7).split(',').filter(Boolean);
+      for (const w of wanted) if (!(SECTIONS as readonly string[]).includes(w)) throw new Error(`unknown section ${w}; one of ${SECTIONS.join(', ')}`);
+      args.only = new Set(wanted as Section[]);
+    } else throw new Error(`unknown flag ${a}`);
+  }
+  return args;
+}

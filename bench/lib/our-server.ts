@@ -1,0 +1,46 @@
+/**
+ * Starts our server (src/server/main.ts) as a child process with its own data dir, logging at
+ * warn, rate limits out of the way, and reads the first user's token from its start-up line.
+ * Not tests/support/server-process.ts: the benchmarks need the pid (RSS) and extra node flags
+ * (`--cpu-prof`).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { stopChild } from './child.ts';
+
+export interface OurServer {
+  origin: string;
+  token: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startOurServer(dataDir: string, execArgv: string[] = [], env: Record<string, string> = {}): Promise<OurServer> {
+  mkdirSync(dataDir, { recursive: true });
+  const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', 'src/server/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      OUTBOX_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      OUTBOX_RATE_LIMIT: '100000000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const { origin, token } = await new Promise<{ origin: string; token: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('our server did not start within 30 s')), 30_000);
+    child.once('exit', (code) => reject(new Error(`our server exited with ${code} before listening`)));
+    // main.ts prints "Open this link: <url>/#token=<token>" for the first user of an empty database.
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /(https?:\/\/[^\s/#]+)\/?#token=([A-Za-z0-9_-]+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ origin: m[1]!, token: m[2]! });
+      }
+    });
+  });
+  return { origin, token, pid: child.pid!, stop: () => stopChild(child) };
+}

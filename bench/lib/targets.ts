@@ -1,0 +1,159 @@
+/**
+ * The three servers under test, each a child process on the same disk, and one upload client
+ * (undici) that speaks each one's protocol: ours (init → chunk… → finalize), tus (create with
+ * deferred length → PATCH per chunk, the last one declaring the length) and raw (POST per chunk).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { FinalizeResponse, ROUTES } from '../../src/shared/api.ts';
+import type { Chunk } from './chunks.ts';
+import { spawnBenchServer, type ChildServer } from './child.ts';
+import { startOurServer } from './our-server.ts';
+
+export type TargetName = 'ours' | 'tus' | 'raw';
+
+export interface RecordingUpload {
+  /** Uploads chunk `index`; `last` tells protocols that must know the end (tus). */
+  put(index: number, chunk: Chunk, last: boolean): Promise<void>;
+  /** Ends the recording; for ours returns finalize's answer. */
+  finish(totalChunks: number): Promise<unknown>;
+}
+
+export interface Target {
+  name: TargetName;
+  origin: string;
+  pid: number;
+  newRecording(): Promise<RecordingUpload>;
+  stop(): Promise<void>;
+}
+
+function pool(origin: string): Pool {
+  // Enough sockets for the highest concurrency; keep-alive like a browser.
+  return new Pool(origin, { connections: 64, pipelining: 1, keepAliveTimeout: 60_000 });
+}
+
+async function expectStatus(res: { statusCode: number; body: { text(): Promise<string> } }, ok: number[], what: string): Promise<string> {
+  const text = await res.body.text();
+  if (!ok.includes(res.statusCode)) throw new Error(`${what}: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
+  return text;
+}
+
+export async function startRaw(dataDir: string): Promise<Target> {
+  mkdirSync(dataDir, { recursive: true });
+  const child = await spawnBenchServer('bench/servers/raw-server.ts', { BENCH_DATA_DIR: dataDir });
+  const http = pool(child.origin);
+  return {
+    name: 'raw',
+    origin: child.origin,
+    pid: child.pid,
+    async newRecording() {
+      const id = randomUUID();
+      return {
+        async put(index, chunk) {
+          const res = await http.request({ path: `/raw/${id}/${index}`, method: 'POST', body: chunk.bytes });
+          await expectStatus(res, [201], 'raw chunk');
+        },
+        async finish() {},
+      };
+    },
+    stop: () => stopAll(http, child),
+  };
+}
+
+export async function startTus(dataDir: string): Promise<Target> {
+  mkdirSync(dataDir, { recursive: true });
+  const child = await spawnBenchServer('bench/servers/tus-server.ts', { BENCH_DATA_DIR: dataDir });
+  const http = pool(child.origin);
+  const tusHeaders = { 'tus-resumable': '1.0.0' };
+  return {
+    name: 'tus',
+    origin: child.origin,
+    pid: child.pid,
+    async newRecording() {
+      // A recording's length is unknown while it records: creation-defer-length (tus 1.0 §Creation).
+      const created = await http.request({
+        path: '/files',
+        method: 'POST',
+        headers: { ...tusHeaders, 'upload-defer-length': '1', 'content-length': '0' },
+      });
+      const location = created.headers.location;
+      await expectStatus(created, [201], 'tus create');
+      if (typeof location !== 'string') throw new Error('tus create: no Location');
+      const path = new URL(location, child.origin).pathname;
+      let offset = 0;
+      return {
+        async put(_index, chunk, last) {
+          const headers: Record<string, string> = {
+            ...tusHeaders,
+            'content-type': 'application/offset+octet-stream',
+            'upload-offset': String(offset),
+          };
+          if (last) headers['upload-length'] = String(offset + chunk.bytes.length);
+          const res = await http.request({ path, method: 'PATCH', headers, body: chunk.bytes });
+          await expectStatus(res, [204], 'tus patch');
+          offset += chunk.bytes.length;
+        },
+        async finish() {},
+      };
+    },
+    stop: () => stopAll(http, child),
+  };
+}
+
+export async function startOurs(dataDir: string, opts: { execArgv?: string[] } = {}): Promise<Target> {
+  const server = await startOurServer(dataDir, opts.execArgv ?? []);
+  const http = pool(server.origin);
+  const auth = { authorization: `Bearer ${server.token}` };
+  const json = { ...auth, 'content-type': 'application/json' };
+  return {
+    name: 'ours',
+    origin: server.origin,
+    pid: server.pid,
+    async newRecording() {
+      const init = await http.request({
+        path: ROUTES.init,
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ recordingId: randomUUID(), mimeType: 'video/webm' }),
+      });
+      const { sessionId } = JSON.parse(await expectStatus(init, [200, 201], 'init')) as { sessionId: string };
+      return {
+        async put(index, chunk) {
+          const res = await http.request({
+            path: `${ROUTES.chunk}?sessionId=${sessionId}&index=${index}`,
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/octet-stream', 'content-digest': chunk.contentDigest },
+            body: chunk.bytes,
+          });
+          await expectStatus(res, [201], 'chunk');
+        },
+        async finish(totalChunks) {
+          const res = await http.request({
+            path: ROUTES.finalize,
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ sessionId, totalChunks }),
+          });
+          const answer = FinalizeResponse.parse(JSON.parse(await expectStatus(res, [200, 201], 'finalize')));
+          if (answer.status !== 'complete') throw new Error(`finalize: incomplete, missing ${answer.missing.length}`);
+          return answer;
+        },
+      };
+    },
+    stop: () => stopAll(http, server),
+  };
+}
+
+export function startTarget(name: TargetName, workDir: string): Promise<Target> {
+  const dir = join(workDir, name);
+  if (name === 'ours') return startOurs(dir);
+  if (name === 'tus') return startTus(dir);
+  return startRaw(dir);
+}
+
+async function stopAll(http: Pool, child: Pick<ChildServer, 'stop'>): Promise<void> {
+  await http.close();
+  await child.stop();
+}

@@ -1,0 +1,75 @@
+/**
+ * Server configuration from environment variables, with defaults that let `npm start` work on a
+ * fresh machine. Invalid values fail fast at start-up with the variable's name.
+ */
+import { resolve } from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Origin (no trailing slash) used in shareUrl/videoUrl; null = derived from the listen address. */
+  publicUrl: string | null;
+  maxChunkBytes: number;
+  maxChunkIndex: number;
+  sessionTtlMs: number;
+  sweepIntervalMs: number;
+  /** Requests per minute per authenticated user. */
+  rateLimitPerMinute: number;
+  /** Failed authentications per minute per client IP before 429. */
+  authFailuresPerMinute: number;
+  /** A chunk body must arrive completely within this time (408 otherwise). */
+  bodyTimeoutMs: number;
+  /** JSON body limit (init/finalize are tiny). */
+  jsonBodyLimit: number;
+  logLevel: LogLevel;
+  staticDir: string;
+}
+
+const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new Error(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
+  const publicUrl = env.PUBLIC_URL?.trim() ? env.PUBLIC_URL.trim().replace(/\/+$/, '') : null;
+  if (publicUrl !== null && !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicUrl)) {
+    throw new Error(`PUBLIC_URL must be an http(s) URL, got ${JSON.stringify(publicUrl)}`);
+  }
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    dataDir: resolve(env.OUTBOX_DATA_DIR?.trim() || './data'),
+    publicUrl,
+    maxChunkBytes: int(env, 'OUTBOX_MAX_CHUNK_BYTES', 16 * 1024 * 1024, 1),
+    maxChunkIndex: int(env, 'OUTBOX_MAX_CHUNK_INDEX', 100_000, 0, 999_999_999),
+    sessionTtlMs: int(env, 'OUTBOX_SESSION_TTL_MS', 24 * 60 * 60 * 1000, 1),
+    sweepIntervalMs: int(env, 'OUTBOX_SWEEP_INTERVAL_MS', 10 * 60 * 1000, 1),
+    rateLimitPerMinute: int(env, 'OUTBOX_RATE_LIMIT', 6000, 1),
+    authFailuresPerMinute: int(env, 'OUTBOX_AUTH_FAILURE_LIMIT', 30, 1),
+    bodyTimeoutMs: int(env, 'OUTBOX_BODY_TIMEOUT_MS', 60_000, 1),
+    jsonBodyLimit: int(env, 'OUTBOX_JSON_BODY_LIMIT', 64 * 1024, 1024),
+    logLevel,
+    staticDir: resolve(env.OUTBOX_STATIC_DIR?.trim() || './dist'),
+  };
+}
+
+/**
+ * The origin clients are told to use when PUBLIC_URL is not set. A wildcard listen address is
+ * not reachable as such, so it becomes localhost; IPv6 literals need brackets in a URL.
+ */
+export function derivePublicUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::') return `http://localhost:${port}`;
+  if (host.includes(':')) return `http://[${host}]:${port}`;
+  return `http://${host}:${port}`;
+}

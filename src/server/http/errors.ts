@@ -1,0 +1,62 @@
+/**
+ * The one place where any failure becomes an HTTP answer `{error:{code,message,details?}}`
+ * (src/shared/errors.ts). Fastify's own errors are mapped to catalogue codes; anything unknown
+ * is logged with the request's context and answered 500 `internal_error` without internals.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody } from '../../shared/api.ts';
+import { ApiError, type ErrorCode } from '../../shared/errors.ts';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  FST_ERR_VALIDATION: 'validation_failed',
+  FST_ERR_BAD_URL: 'validation_failed',
+  FST_ERR_MAX_PARAM_LENGTH: 'not_found',
+  FST_ERR_ASYNC_CONSTRAINT: 'validation_failed',
+  FST_ERR_NOT_FOUND: 'not_found',
+};
+
+/** Returns the catalogue error for a known failure, or null for an unexpected one. */
+export function toApiError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  const e = err as Partial<FastifyError> & { code?: string; type?: string };
+  if (e?.code && FASTIFY_CODES[e.code]) return new ApiError(FASTIFY_CODES[e.code]!);
+  if (e?.validation) return new ApiError('validation_failed');
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return new ApiError('insufficient_storage');
+  // Node's http parser and raw-body errors for malformed requests carry a 4xx status.
+  if (typeof e?.statusCode === 'number' && e.statusCode === 413) return new ApiError('body_too_large');
+  if (typeof e?.statusCode === 'number' && e.statusCode === 408) return new ApiError('request_timeout');
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new ApiError('validation_failed');
+  return null;
+}
+
+export function errorBody(err: ApiError): ErrorBody {
+  return { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+}
+
+export function sendApiError(request: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
+  // A body we did not read would otherwise be parsed as the next request on this connection.
+  if (!request.raw.complete) reply.header('connection', 'close');
+  if (err.code === 'rate_limited' && typeof err.details?.retryAfterSec === 'number') {
+    reply.header('retry-after', String(err.details.retryAfterSec));
+  }
+  if (err.code === 'range_not_satisfiable' && typeof err.details?.size === 'number') {
+    reply.header('content-range', `bytes */${err.details.size}`);
+  }
+  return reply.code(err.status).type('application/json; charset=utf-8').send(errorBody(err));
+}
+
+export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const api = toApiError(err);
+  if (api) {
+    const level = api.status >= 500 ? 'error' : 'info';
+    request.log[level]({ event: 'http/error', code: api.code, method: request.method, url: request.routeOptions.url ?? 'unmatched' });
+    return sendApiError(request, reply, api);
+  }
+  request.log.error({ event: 'http/internal-error', err, method: request.method, url: request.routeOptions.url ?? 'unmatched' });
+  return sendApiError(request, reply, new ApiError('internal_error'));
+}

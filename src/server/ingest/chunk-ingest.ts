@@ -1,0 +1,112 @@
+/**
+ * One chunk upload: verify, store durably, record, assemble. The body is streamed to a temp
+ * object while being hashed and counted (never buffered whole), fsynced, checked against the
+ * RFC 9530 Content-Digest, and only then renamed into place and recorded. The answer is sent
+ * after the record is durable, so a 201 means the chunk survives a crash.
+ */
+import type { Readable } from 'node:stream';
+import type { ChunkResponse } from '../../shared/api.ts';
+import { parseContentDigest } from '../../shared/digest.ts';
+import { ApiError } from '../../shared/errors.ts';
+import type { StagedChunk } from '../storage/blob-store.ts';
+import type { User } from '../storage/metadata-repo.ts';
+import type { IngestContext } from './context.ts';
+import { advanceVideo } from './finalize.ts';
+import { ownedVideo } from './videos.ts';
+
+export interface ChunkUpload {
+  sessionId: string;
+  index: number;
+  contentDigest: string | undefined;
+  /** Declared Content-Length, when the client sent one. */
+  contentLength: number | undefined;
+  body: Readable;
+  signal: AbortSignal;
+}
+
+export interface ChunkResult {
+  status: 200 | 201;
+  body: ChunkResponse;
+}
+
+export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUpload): Promise<ChunkResult> {
+  const { maxChunkBytes, maxChunkIndex } = ctx.config;
+  if (up.index > maxChunkIndex) throw new ApiError('index_out_of_range', { maxIndex: maxChunkIndex });
+  // RFC 9530 §2: the digest covers the content as sent; without one we cannot verify, so refuse.
+  const digest = parseContentDigest(up.contentDigest);
+  if (!digest.ok) throw new ApiError(digest.reason === 'missing' ? 'digest_missing' : 'digest_invalid');
+  if (up.contentLength !== undefined && up.contentLength > maxChunkBytes) {
+    throw new ApiError('chunk_too_large', { maxBytes: maxChunkBytes });
+  }
+  const video = await ownedVideo(ctx, user, up.sessionId);
+  if (video.state === 'expired') throw new ApiError('session_expired');
+  if (video.totalChunks !== null && up.index >= video.totalChunks) {
+    throw new ApiError('index_out_of_range', { totalChunks: video.totalChunks });
+  }
+  const held = await ctx.repo.getChunk(video.id, up.index);
+  const closed = video.state === 'complete';
+  // A chunk already held (or a closed session) needs only a comparison: hash, store nothing.
+  const staged = await ctx.blobs.stageChunk(video.id, up.index, up.body, {
+    maxBytes: maxChunkBytes,
+    hashOnly: held !== null || closed,
+    signal: up.signal,
+  });
+  let committed = false;
+  try {
+    if (staged.sha256 !== digest.sha256) throw new ApiError('digest_mismatch', { index: up.index });
+    const answer = (status: 200 | 201): ChunkResult => ({
+      status,
+      body: { index: up.index, size: staged.size, sha256: staged.sha256, duplicate: status === 200 },
+    });
+    if (held) {
+      if (held.sha256 === staged.sha256) return answer(200);
+      throw new ApiError(closed ? 'session_closed' : 'chunk_conflict', { index: up.index });
+    }
+    if (closed) throw new ApiError('session_closed');
+
+    return await ctx.locks.run(video.id, async () => {
+      // State may have moved while the body streamed (another upload, finalize, expiry, delete).
+      const now = await ctx.repo.getVideo(video.id);
+      if (!now) throw new ApiError('not_found');
+      if (now.state === 'expired') throw new ApiError('session_expired');
+      const raced = await ctx.repo.getChunk(video.id, up.index);
+      if (raced) {
+        if (raced.sha256 === staged.sha256) return answer(200);
+        throw new ApiError(now.state === 'complete' ? 'session_closed' : 'chunk_conflict', { index: up.index });
+      }
+      if (now.state === 'complete') throw new ApiError('session_closed');
+      if (now.totalChunks !== null && up.index >= now.totalChunks) {
+        throw new ApiError('index_out_of_range', { totalChunks: now.totalChunks });
+      }
+      await ctx.blobs.commitChunk(staged);
+      committed = true;
+      await ctx.repo.insertChunk(video.id, { index: up.index, size: staged.size, sha256: staged.sha256 }, ctx.clock());
+      ctx.log.debug({ event: 'chunk/stored', videoId: video.id, index: up.index, size: staged.size });
+      await assembleQuietly(ctx, video.id);
+      return answer(201);
+    });
+  } finally {
+    if (!committed) await discard(ctx, staged);
+  }
+}
+
+/**
+ * The chunk is already durable and recorded; a failed append (e.g. disk full) must not turn its
+ * 201 into an error. The next chunk, finalize or restart retries the append.
+ */
+async function assembleQuietly(ctx: IngestContext, videoId: string): Promise<void> {
+  try {
+    const video = await ctx.repo.getVideo(videoId);
+    if (video && video.state === 'open') await advanceVideo(ctx, video);
+  } catch (err) {
+    ctx.log.warn({ event: 'assembly/deferred', videoId, err });
+  }
+}
+
+async function discard(ctx: IngestContext, staged: StagedChunk): Promise<void> {
+  try {
+    await ctx.blobs.discardStaged(staged);
+  } catch (err) {
+    ctx.log.warn({ event: 'chunk/discard-failed', videoId: staged.videoId, index: staged.index, err });
+  }
+}

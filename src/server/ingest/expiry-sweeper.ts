@@ -1,0 +1,39 @@
+/**
+ * Expires open sessions with no activity for `sessionTtlMs` and removes their bytes
+ * (DESIGN.md "Abandoned sessions expire"). The record stays, in state `expired`, so a late
+ * client gets 410 `session_expired` instead of a puzzling 404.
+ * Metadata first, bytes second: a crash in between leaves files that recovery removes.
+ */
+import type { IngestContext } from './context.ts';
+
+export async function sweepExpired(ctx: IngestContext): Promise<number> {
+  const cutoff = ctx.clock() - ctx.config.sessionTtlMs;
+  const idle = await ctx.repo.listIdleOpenVideos(cutoff);
+  let expired = 0;
+  for (const candidate of idle) {
+    await ctx.locks.run(candidate.id, async () => {
+      const video = await ctx.repo.getVideo(candidate.id);
+      if (!video || video.state !== 'open' || video.updatedAt >= cutoff) return;
+      await ctx.repo.expireVideo(video.id, ctx.clock());
+      ctx.assembler.forget(video.id);
+      await ctx.blobs.deleteVideo(video.id);
+      expired++;
+      ctx.log.info({ event: 'video/expired', videoId: video.id, idleMs: ctx.clock() - video.updatedAt });
+    });
+  }
+  return expired;
+}
+
+/** Runs the sweep every `sweepIntervalMs`; returns a stop function. The timer never holds the process open. */
+export function startSweeper(ctx: IngestContext): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepExpired(ctx)
+      .catch((err) => ctx.log.error({ event: 'sweep/failed', err }))
+      .finally(() => (running = false));
+  }, ctx.config.sweepIntervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,93 @@
+/**
+ * Finalize and completion. Called with the video's lock held (except `finalizeVideo`, which
+ * takes it). Completion is one atomic metadata update after every byte is appended and fsynced.
+ */
+import type { FinalizeRequest, FinalizeResponse } from '../../shared/api.ts';
+import { ApiError } from '../../shared/errors.ts';
+import { missingIndices, toRanges } from '../../shared/ranges.ts';
+import type { User, VideoRecord } from '../storage/metadata-repo.ts';
+import type { IngestContext } from './context.ts';
+import { ownedVideo } from './videos.ts';
+import { shareUrlOf, videoUrlOf } from './video-status.ts';
+
+function completeAnswer(ctx: IngestContext, video: VideoRecord): FinalizeResponse {
+  const publicUrl = ctx.publicUrl();
+  return {
+    status: 'complete',
+    videoId: video.id,
+    videoUrl: videoUrlOf(publicUrl, video),
+    shareUrl: shareUrlOf(publicUrl, video),
+    size: video.assembledBytes,
+    sha256: video.sha256 ?? '',
+    totalChunks: video.totalChunks ?? 0,
+    partial: video.partial,
+    missing: video.gaps,
+  };
+}
+
+async function markComplete(ctx: IngestContext, video: VideoRecord, partial: boolean, gaps: number[], assembledChunks: number, bytes: number): Promise<VideoRecord> {
+  const probe = { ...video, assembledBytes: bytes };
+  const sha256 = await ctx.assembler.digest(probe);
+  const now = ctx.clock();
+  await ctx.repo.completeVideo(video.id, { sha256, partial, gaps, now, assembledChunks, assembledBytes: bytes });
+  ctx.assembler.forget(video.id);
+  return { ...probe, state: 'complete', sha256, partial, gaps, assembledChunks, completedAt: now, updatedAt: Math.max(video.updatedAt, now) };
+}
+
+/**
+ * Appends whatever contiguous prefix is held and completes the video when the prefix reaches a
+ * known totalChunks (this is also the automatic completion after an incomplete finalize).
+ * Returns the updated record and the bytes this call appended.
+ */
+export async function advanceVideo(ctx: IngestContext, video: VideoRecord): Promise<{ video: VideoRecord; appendedBytes: number; appendedChunks: number }> {
+  const adv = await ctx.assembler.advance(video);
+  let current = adv.video;
+  if (current.state === 'open' && current.totalChunks !== null && current.assembledChunks >= current.totalChunks) {
+    current = await markComplete(ctx, current, false, [], current.totalChunks, current.assembledBytes);
+    ctx.log.info({ event: 'video/completed', videoId: current.id, size: current.assembledBytes, totalChunks: current.totalChunks });
+  }
+  return { video: current, appendedBytes: adv.appendedBytes, appendedChunks: adv.appendedChunks };
+}
+
+export async function finalizeVideo(ctx: IngestContext, user: User, req: FinalizeRequest): Promise<FinalizeResponse> {
+  const owned = await ownedVideo(ctx, user, req.sessionId);
+  return ctx.locks.run(owned.id, async () => {
+    const video = await ctx.repo.getVideo(owned.id);
+    if (!video) throw new ApiError('not_found');
+    if (video.state === 'expired') throw new ApiError('session_expired');
+    if (video.totalChunks !== null && video.totalChunks !== req.totalChunks) {
+      throw new ApiError('total_mismatch', { totalChunks: video.totalChunks });
+    }
+    if (video.state === 'complete') return completeAnswer(ctx, video);
+
+    const chunks = await ctx.repo.listChunks(video.id);
+    const highest = chunks.length > 0 ? chunks[chunks.length - 1]!.index : -1;
+    if (highest >= req.totalChunks) throw new ApiError('total_mismatch', { highestHeldIndex: highest });
+    if (req.uploadedChunks !== undefined && req.uploadedChunks !== chunks.length) {
+      ctx.log.info({ event: 'finalize/count-differs', videoId: video.id, clientSays: req.uploadedChunks, serverHolds: chunks.length });
+    }
+    const now = ctx.clock();
+    if (video.totalChunks === null) await ctx.repo.setTotalChunks(video.id, req.totalChunks, now);
+    const withTotal: VideoRecord = { ...video, totalChunks: req.totalChunks, updatedAt: Math.max(video.updatedAt, now) };
+
+    const adv = await advanceVideo(ctx, withTotal);
+    if (adv.video.state === 'complete') {
+      ctx.log.info({ event: 'finalize/complete', videoId: video.id, appendedAtFinalizeBytes: adv.appendedBytes, appendedAtFinalizeChunks: adv.appendedChunks });
+      return completeAnswer(ctx, adv.video);
+    }
+
+    const missing = missingIndices(toRanges(chunks.map((c) => c.index)), req.totalChunks);
+    if (req.allowPartial) {
+      const rest = chunks.map((c) => c.index).filter((i) => i >= adv.video.assembledChunks);
+      const { bytes, appendedBytes } = await ctx.assembler.appendRemaining(adv.video, rest);
+      const done = await markComplete(ctx, adv.video, true, missing, req.totalChunks, bytes);
+      // Chunk files go only after the completion record is durable (recovery relies on it).
+      for (const i of rest) await ctx.blobs.deleteChunk(video.id, i);
+      ctx.log.warn({ event: 'finalize/partial', videoId: video.id, gaps: missing.length, appendedAtFinalizeBytes: adv.appendedBytes + appendedBytes });
+      return completeAnswer(ctx, done);
+    }
+    await ctx.repo.touchVideo(video.id, now);
+    ctx.log.info({ event: 'finalize/incomplete', videoId: video.id, missing: missing.length });
+    return { status: 'incomplete', videoId: video.id, totalChunks: req.totalChunks, receivedChunks: chunks.length, missing };
+  });
+}

@@ -1,0 +1,55 @@
+/** Builds the wire VideoStatus (src/shared/api.ts) from the stored records. */
+import { ROUTES, type VideoStatus } from '../../shared/api.ts';
+import { missingIndices, toRanges } from '../../shared/ranges.ts';
+import type { ChunkRecord, VideoRecord } from '../storage/metadata-repo.ts';
+
+export function shareUrlOf(publicUrl: string, video: VideoRecord): string {
+  return `${publicUrl}${ROUTES.sharePage(video.shareId)}`;
+}
+
+export function videoUrlOf(publicUrl: string, video: VideoRecord): string {
+  return `${publicUrl}${ROUTES.file(video.id)}`;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toVideoStatus(video: VideoRecord, chunks: readonly ChunkRecord[], publicUrl: string): VideoStatus {
+  const ranges = toRanges(chunks.map((c) => c.index));
+  const complete = video.state === 'complete';
+  let missing: number[] = [];
+  if (complete) missing = video.gaps;
+  else if (video.totalChunks !== null) missing = missingIndices(ranges, video.totalChunks);
+  return {
+    videoId: video.id,
+    sessionId: video.id,
+    recordingId: video.recordingId,
+    title: video.title,
+    mimeType: video.mimeType,
+    state: video.state,
+    createdAt: iso(video.createdAt),
+    updatedAt: iso(video.updatedAt),
+    completedAt: video.completedAt === null ? null : iso(video.completedAt),
+    totalChunks: video.totalChunks,
+    chunks: ranges,
+    receivedChunks: chunks.length,
+    assembledChunks: video.assembledChunks,
+    bytes: chunks.reduce((n, c) => n + c.size, 0),
+    sha256: complete ? video.sha256 : null,
+    missing,
+    partial: video.partial,
+    shareUrl: shareUrlOf(publicUrl, video),
+    videoUrl: complete ? videoUrlOf(publicUrl, video) : null,
+  };
+}
+
+/** `video/webm;codecs=vp9` → `video/webm`: the type a download is served with. */
+export function baseMimeType(mimeType: string): string {
+  return (mimeType.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+export function fileExtension(mimeType: string): string {
+  const base = baseMimeType(mimeType);
+  if (base === 'video/mp4') return 'mp4';
+  if (base === 'video/x-matroska') return 'mkv';
+  return 'webm';
+}

@@ -1,0 +1,5 @@
+/** Where things live inside OUTBOX_DATA_DIR (shared by the server, the CLI and test helpers). */
+import { join } from 'node:path';
+
+export const databaseFile = (dataDir: string) => join(dataDir, 'outbox.sqlite');
+export const blobRoot = (dataDir: string) => join(dataDir, 'blobs');

@@ -1,0 +1,57 @@
+/** JSON routes: me, init, finalize, status, list, delete, and the authenticated file. */
+import type { FastifyInstance } from 'fastify';
+import { FinalizeRequest, InitRequest, ROUTES } from '../../shared/api.ts';
+import { z } from 'zod';
+import { requireUser } from '../http/auth.ts';
+import { PATTERNS } from './patterns.ts';
+import { sendVideo } from '../http/send-video.ts';
+import { parseOr400 } from '../http/validate.ts';
+import type { IngestContext } from '../ingest/context.ts';
+import { finalizeVideo } from '../ingest/finalize.ts';
+import { deleteVideo, initVideo, listVideos, ownedVideo, statusOf } from '../ingest/videos.ts';
+
+const IdParams = z.object({ id: z.string() });
+
+export function registerVideoRoutes(app: FastifyInstance, ctx: IngestContext): void {
+  app.get(ROUTES.me, async (request) => {
+    const user = requireUser(request);
+    return { userId: user.id, name: user.name };
+  });
+
+  app.post(ROUTES.init, async (request, reply) => {
+    const user = requireUser(request);
+    const body = parseOr400(InitRequest, request.body);
+    const { created, status } = await initVideo(ctx, user, body);
+    return reply.code(created ? 201 : 200).send(status);
+  });
+
+  app.post(ROUTES.finalize, async (request) => {
+    const user = requireUser(request);
+    return finalizeVideo(ctx, user, parseOr400(FinalizeRequest, request.body));
+  });
+
+  app.get(ROUTES.list, async (request) => {
+    const user = requireUser(request);
+    return { videos: await listVideos(ctx, user) };
+  });
+
+  app.get(PATTERNS.video, async (request) => {
+    const user = requireUser(request);
+    const { id } = IdParams.parse(request.params);
+    return statusOf(ctx, await ownedVideo(ctx, user, id));
+  });
+
+  app.delete(PATTERNS.video, async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = IdParams.parse(request.params);
+    await deleteVideo(ctx, user, id);
+    return reply.code(204).send();
+  });
+
+  app.get(PATTERNS.file, async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = IdParams.parse(request.params);
+    const video = await ownedVideo(ctx, user, id);
+    return sendVideo(request, reply, ctx.blobs, video, 'private, no-cache');
+  });
+}

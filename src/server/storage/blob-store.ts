@@ -1,0 +1,71 @@
+/**
+ * Where chunk and video bytes live. The filesystem store implements it now; an S3-compatible
+ * store can later (aggregating chunks into ≥ 5 MiB parts, see DESIGN.md) and must pass the same
+ * contract suite (tests/server/blob-store.contract.ts).
+ *
+ * Lifecycle of a chunk: `stageChunk` streams the body to a private temp object while hashing and
+ * counting it and makes it durable; nothing is visible yet. `commitChunk` publishes it atomically
+ * under (videoId, index); `discardStaged` throws it away. Published chunks are appended in index
+ * order to the video's assembled object and then deleted.
+ *
+ * Implementations translate their own failures once: out of space → ApiError
+ * `insufficient_storage` (with nothing half-written kept), size over the limit → `chunk_too_large`.
+ */
+import type { Readable } from 'node:stream';
+
+export interface StagedChunk {
+  readonly videoId: string;
+  readonly index: number;
+  readonly size: number;
+  /** Lowercase hex SHA-256 of the bytes as received. */
+  readonly sha256: string;
+  /** Opaque handle of the temp object; null when the bytes were only hashed (`hashOnly`). */
+  readonly tempKey: string | null;
+}
+
+export interface StageOptions {
+  /** Abort with `chunk_too_large` once more than this many bytes arrived. */
+  maxBytes: number;
+  /** Only hash and count (e.g. to compare a re-sent chunk with the held one); store nothing. */
+  hashOnly?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ByteRange {
+  /** Inclusive. */
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+export interface BlobStore {
+  /** Creates directories/buckets; idempotent. */
+  init(): Promise<void>;
+  stageChunk(videoId: string, index: number, body: Readable, opts: StageOptions): Promise<StagedChunk>;
+  commitChunk(staged: StagedChunk): Promise<void>;
+  discardStaged(staged: StagedChunk): Promise<void>;
+  hasChunk(videoId: string, index: number): Promise<boolean>;
+  /** Size of a published chunk, or null when absent. */
+  chunkSize(videoId: string, index: number): Promise<number | null>;
+  /** Indices of the published chunks of a video (any order). */
+  listChunks(videoId: string): Promise<number[]>;
+  deleteChunk(videoId: string, index: number): Promise<void>;
+  /**
+   * Appends a published chunk to the end of the assembled object and makes it durable; every
+   * appended buffer is passed to `onBytes` (the caller keeps the running SHA-256).
+   * On failure the assembled object is cut back to its previous length. Returns bytes appended.
+   */
+  appendChunkToAssembled(videoId: string, index: number, onBytes: (buf: Buffer) => void): Promise<number>;
+  /** Length of the assembled object (0 when absent). */
+  assembledSize(videoId: string): Promise<number>;
+  /** Cuts the assembled object back to `size` bytes (crash recovery). */
+  truncateAssembled(videoId: string, size: number): Promise<void>;
+  /** Streams the assembled object, whole or one inclusive byte range. */
+  readAssembled(videoId: string, range?: ByteRange): Readable;
+  /** Removes every chunk and the assembled object of a video. */
+  deleteVideo(videoId: string): Promise<void>;
+  /** Video ids that have any stored data (to find orphans after a crash). */
+  listVideos(): Promise<string[]>;
+  /** Removes staged temp objects left by a crash; returns how many. */
+  removeLeftoverTemps(): Promise<number>;
+}

@@ -1,0 +1,97 @@
+/**
+ * Users, tokens, videos and chunk records. SQLite implements it now, PostgreSQL can later; both
+ * must pass tests/server/metadata-repo.contract.ts. Methods are async so a networked database
+ * fits the same shape. Times are epoch milliseconds from the server's injected clock.
+ */
+export interface User {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export type VideoStateName = 'open' | 'complete' | 'expired';
+
+export interface VideoRecord {
+  id: string;
+  userId: string;
+  recordingId: string;
+  shareId: string;
+  title: string | null;
+  mimeType: string;
+  state: VideoStateName;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+  totalChunks: number | null;
+  /** Length of the contiguous prefix appended to the assembled object. */
+  assembledChunks: number;
+  /** Bytes of the assembled object that are durable and accounted for. */
+  assembledBytes: number;
+  sha256: string | null;
+  partial: boolean;
+  /** Indices skipped by a partial completion. */
+  gaps: number[];
+}
+
+export interface ChunkRecord {
+  index: number;
+  size: number;
+  sha256: string;
+}
+
+export interface NewVideo {
+  id: string;
+  userId: string;
+  recordingId: string;
+  shareId: string;
+  title: string | null;
+  mimeType: string;
+  now: number;
+}
+
+export interface Completion {
+  sha256: string;
+  /** Recorded together with the state so a completion is one atomic step. */
+  assembledChunks: number;
+  assembledBytes: number;
+  partial: boolean;
+  gaps: number[];
+  now: number;
+}
+
+export interface MetadataRepo {
+  close(): Promise<void>;
+
+  createUser(id: string, name: string, now: number): Promise<User>;
+  findUserByName(name: string): Promise<User | null>;
+  countUsers(): Promise<number>;
+  addToken(userId: string, tokenHash: string, now: number): Promise<void>;
+  /** Revokes every live token of the user; returns how many. */
+  revokeTokens(userId: string, now: number): Promise<number>;
+  findUserByTokenHash(tokenHash: string): Promise<User | null>;
+
+  /** Inserts, or returns the user's existing video with the same recordingId (`created: false`). */
+  createVideo(v: NewVideo): Promise<{ video: VideoRecord; created: boolean }>;
+  getVideo(id: string): Promise<VideoRecord | null>;
+  getVideoByShareId(shareId: string): Promise<VideoRecord | null>;
+  /** The user's videos, newest first. */
+  listVideos(userId: string): Promise<VideoRecord[]>;
+  /** Open videos whose last activity is before `updatedBefore`. */
+  listIdleOpenVideos(updatedBefore: number): Promise<VideoRecord[]>;
+  listVideosByState(state: VideoStateName): Promise<VideoRecord[]>;
+  allVideoIds(): Promise<string[]>;
+  touchVideo(id: string, now: number): Promise<void>;
+  setTotalChunks(id: string, total: number, now: number): Promise<void>;
+  /** Records that chunks up to `assembledChunks` (exclusive) are appended, `assembledBytes` long. */
+  setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void>;
+  completeVideo(id: string, c: Completion): Promise<void>;
+  /** Marks the video expired and forgets its chunk records (their bytes are gone). */
+  expireVideo(id: string, now: number): Promise<void>;
+  deleteVideo(id: string): Promise<void>;
+
+  getChunk(videoId: string, index: number): Promise<ChunkRecord | null>;
+  /** Inserts the chunk record and bumps the video's updatedAt in one transaction; false if present. */
+  insertChunk(videoId: string, chunk: ChunkRecord, now: number): Promise<boolean>;
+  listChunks(videoId: string): Promise<ChunkRecord[]>;
+  deleteChunk(videoId: string, index: number): Promise<void>;
+}

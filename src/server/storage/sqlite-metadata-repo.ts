@@ -1,0 +1,222 @@
+/**
+ * MetadataRepo on SQLite via better-sqlite3@12 (v13 needs Node 22). WAL lets the CLI and test
+ * helpers open the same file while the server runs; busy_timeout makes them wait instead of
+ * failing on a momentary write lock; synchronous=FULL because a chunk is acknowledged only after
+ * its record is durable.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrate } from './sqlite-migrations.ts';
+import type { ChunkRecord, Completion, MetadataRepo, NewVideo, User, VideoRecord, VideoStateName } from './metadata-repo.ts';
+
+interface VideoRow {
+  id: string;
+  user_id: string;
+  recording_id: string;
+  share_id: string;
+  title: string | null;
+  mime_type: string;
+  state: VideoStateName;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  total_chunks: number | null;
+  assembled_chunks: number;
+  assembled_bytes: number;
+  sha256: string | null;
+  partial: number;
+  gaps: string;
+}
+
+function toVideo(r: VideoRow): VideoRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    recordingId: r.recording_id,
+    shareId: r.share_id,
+    title: r.title,
+    mimeType: r.mime_type,
+    state: r.state,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    completedAt: r.completed_at,
+    totalChunks: r.total_chunks,
+    assembledChunks: r.assembled_chunks,
+    assembledBytes: r.assembled_bytes,
+    sha256: r.sha256,
+    partial: r.partial === 1,
+    gaps: JSON.parse(r.gaps) as number[],
+  };
+}
+
+interface UserRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, createdAt: r.created_at });
+
+export class SqliteMetadataRepo implements MetadataRepo {
+  private readonly db: Database.Database;
+
+  /** `file` may be ':memory:' (tests). */
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async createUser(id: string, name: string, now: number): Promise<User> {
+    this.db.prepare('INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now);
+    return { id, name, createdAt: now };
+  }
+
+  async findUserByName(name: string): Promise<User | null> {
+    const r = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
+    return r ? toUser(r) : null;
+  }
+
+  async countUsers(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+  }
+
+  async addToken(userId: string, tokenHash: string, now: number): Promise<void> {
+    this.db.prepare('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)').run(tokenHash, userId, now);
+  }
+
+  async revokeTokens(userId: string, now: number): Promise<number> {
+    return this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, userId)
+      .changes;
+  }
+
+  async findUserByTokenHash(tokenHash: string): Promise<User | null> {
+    const r = this.db
+      .prepare('SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL')
+      .get(tokenHash) as UserRow | undefined;
+    return r ? toUser(r) : null;
+  }
+
+  async createVideo(v: NewVideo): Promise<{ video: VideoRecord; created: boolean }> {
+    const info = this.db
+      .prepare(
+        `INSERT INTO videos (id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (user_id, recording_id) DO NOTHING`,
+      )
+      .run(v.id, v.userId, v.recordingId, v.shareId, v.title, v.mimeType, v.now, v.now);
+    const row = this.db
+      .prepare('SELECT * FROM videos WHERE user_id = ? AND recording_id = ?')
+      .get(v.userId, v.recordingId) as VideoRow;
+    return { video: toVideo(row), created: info.changes === 1 };
+  }
+
+  async getVideo(id: string): Promise<VideoRecord | null> {
+    const r = this.db.prepare('SELECT * FROM videos WHERE id = ?').get(id) as VideoRow | undefined;
+    return r ? toVideo(r) : null;
+  }
+
+  async getVideoByShareId(shareId: string): Promise<VideoRecord | null> {
+    const r = this.db.prepare('SELECT * FROM videos WHERE share_id = ?').get(shareId) as VideoRow | undefined;
+    return r ? toVideo(r) : null;
+  }
+
+  async listVideos(userId: string): Promise<VideoRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM videos WHERE user_id = ? ORDER BY created_at DESC, rowid DESC')
+      .all(userId) as VideoRow[];
+    return rows.map(toVideo);
+  }
+
+  async listIdleOpenVideos(updatedBefore: number): Promise<VideoRecord[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM videos WHERE state = 'open' AND updated_at < ?")
+      .all(updatedBefore) as VideoRow[];
+    return rows.map(toVideo);
+  }
+
+  async listVideosByState(state: VideoStateName): Promise<VideoRecord[]> {
+    return (this.db.prepare('SELECT * FROM videos WHERE state = ?').all(state) as VideoRow[]).map(toVideo);
+  }
+
+  async allVideoIds(): Promise<string[]> {
+    return (this.db.prepare('SELECT id FROM videos').all() as { id: string }[]).map((r) => r.id);
+  }
+
+  async touchVideo(id: string, now: number): Promise<void> {
+    this.db.prepare('UPDATE videos SET updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, id);
+  }
+
+  async setTotalChunks(id: string, total: number, now: number): Promise<void> {
+    this.db.prepare('UPDATE videos SET total_chunks = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(total, now, id);
+  }
+
+  async setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void> {
+    this.db
+      .prepare('UPDATE videos SET assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?')
+      .run(assembledChunks, assembledBytes, now, id);
+  }
+
+  async completeVideo(id: string, c: Completion): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE videos SET state = 'complete', sha256 = ?, partial = ?, gaps = ?, completed_at = ?,
+         assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?`,
+      )
+      .run(c.sha256, c.partial ? 1 : 0, JSON.stringify(c.gaps), c.now, c.assembledChunks, c.assembledBytes, c.now, id);
+  }
+
+  async expireVideo(id: string, now: number): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM chunks WHERE video_id = ?').run(id);
+      this.db
+        .prepare("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, updated_at = ? WHERE id = ?")
+        .run(now, id);
+    })();
+  }
+
+  async deleteVideo(id: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM chunks WHERE video_id = ?').run(id);
+      this.db.prepare('DELETE FROM videos WHERE id = ?').run(id);
+    })();
+  }
+
+  async getChunk(videoId: string, index: number): Promise<ChunkRecord | null> {
+    const r = this.db.prepare('SELECT idx, size, sha256 FROM chunks WHERE video_id = ? AND idx = ?').get(videoId, index) as
+      | { idx: number; size: number; sha256: string }
+      | undefined;
+    return r ? { index: r.idx, size: r.size, sha256: r.sha256 } : null;
+  }
+
+  async insertChunk(videoId: string, chunk: ChunkRecord, now: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare('INSERT INTO chunks (video_id, idx, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(videoId, chunk.index, chunk.size, chunk.sha256);
+      if (info.changes === 1) this.db.prepare('UPDATE videos SET updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, videoId);
+      return info.changes === 1;
+    })();
+  }
+
+  async listChunks(videoId: string): Promise<ChunkRecord[]> {
+    const rows = this.db.prepare('SELECT idx, size, sha256 FROM chunks WHERE video_id = ? ORDER BY idx').all(videoId) as {
+      idx: number;
+      size: number;
+      sha256: string;
+    }[];
+    return rows.map((r) => ({ index: r.idx, size: r.size, sha256: r.sha256 }));
+  }
+
+  async deleteChunk(videoId: string, index: number): Promise<void> {
+    this.db.prepare('DELETE FROM chunks WHERE video_id = ? AND idx = ?').run(videoId, index);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Numbered schema migrations for the SQLite metadata store. Each runs once, in order, inside a
+ * transaction together with its row in `schema_migrations`; never edit a shipped step, add one.
+ */
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX tokens_user ON tokens(user_id);
+      CREATE TABLE videos (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        recording_id TEXT NOT NULL,
+        share_id TEXT NOT NULL UNIQUE,
+        title TEXT,
+        mime_type TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'complete', 'expired')),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        completed_at INTEGER,
+        total_chunks INTEGER,
+        assembled_chunks INTEGER NOT NULL DEFAULT 0,
+        assembled_bytes INTEGER NOT NULL DEFAULT 0,
+        sha256 TEXT,
+        partial INTEGER NOT NULL DEFAULT 0,
+        gaps TEXT NOT NULL DEFAULT '[]',
+        UNIQUE (user_id, recording_id)
+      );
+      CREATE INDEX videos_user_created ON videos(user_id, created_at DESC);
+      CREATE INDEX videos_state_updated ON videos(state, updated_at);
+      CREATE TABLE chunks (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (video_id, idx)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export function migrate(db: Database.Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  let ran = 0;
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+    }).immediate();
+    ran++;
+  }
+  return ran;
+}

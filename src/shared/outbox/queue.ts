@@ -1,0 +1,328 @@
+/**
+ * Queue semantics of the outbox for the upload pipeline: claim the next chunks, confirm,
+ * back off, fail, re-queue, record server state, complete and release. Each operation is one
+ * readwrite transaction that also keeps the recording's byte totals right, so a crash between
+ * two operations never leaves the outbox inconsistent.
+ */
+import type { IDBPTransaction, StoreNames } from 'idb';
+import { OutboxError, translateStorageError } from './errors.ts';
+import type { ChunkRecord, ChunkState, LastError, OutboxDatabase, OutboxSchema, RecordingRecord } from './schema.ts';
+
+type Stores = StoreNames<OutboxSchema>;
+type WriteTx<S extends Stores[]> = IDBPTransaction<OutboxSchema, S, 'readwrite'>;
+
+export type ChunkCounts = Record<ChunkState, number>;
+
+/** Server-side facts the pipeline records on a recording (never its local capture state). */
+export type RecordingPatch = Partial<
+  Pick<
+    RecordingRecord,
+    | 'sessionId'
+    | 'videoId'
+    | 'shareUrl'
+    | 'videoUrl'
+    | 'serverChunks'
+    | 'missing'
+    | 'finalizedAt'
+    | 'lastError'
+    | 'localSha256'
+  >
+>;
+
+export interface UploadAnalytics {
+  chunksUploaded: number;
+  /** Attempts spent on confirmed chunks beyond the first. */
+  retries: number;
+  /** Confirmed chunks / attempts made on chunks that are settled (uploaded or failed). */
+  successRate: number | null;
+  meanUploadMs: number | null;
+  failedChunks: number;
+}
+
+export class OutboxQueue {
+  constructor(
+    protected readonly db: OutboxDatabase,
+    protected readonly now: () => number,
+  ) {}
+
+  /** Runs `fn` in one readwrite transaction and resolves after commit; storage errors become typed. */
+  protected async write<S extends Stores[], T>(
+    stores: S,
+    fn: (tx: WriteTx<S>) => Promise<T>,
+    details?: Record<string, unknown>,
+  ): Promise<T> {
+    let tx: WriteTx<S> | undefined;
+    try {
+      tx = this.db.transaction(stores, 'readwrite');
+      const result = await fn(tx);
+      await tx.done;
+      return result;
+    } catch (e) {
+      if (tx) {
+        // Roll back whatever `fn` wrote before it threw; the transaction may already be over.
+        tx.done.catch(() => {});
+        try {
+          tx.abort();
+        } catch {
+          // already committed or aborted
+        }
+      }
+      throw translateStorageError(e, details);
+    }
+  }
+
+  async patchRecording(id: string, patch: RecordingPatch): Promise<RecordingRecord> {
+    return this.write(['recordings'], async (tx) => {
+      const rec = await tx.objectStore('recordings').get(id);
+      if (!rec) throw new OutboxError('recording_not_found', { recordingId: id });
+      const next = { ...rec, ...patch, updatedAt: this.now() };
+      await tx.objectStore('recordings').put(next);
+      return next;
+    });
+  }
+
+  /** Recordings the pipeline still has work for (not complete), oldest first. */
+  async listActiveRecordings(): Promise<RecordingRecord[]> {
+    return (await this.db.getAllFromIndex('recordings', 'by-createdAt')).filter((r) => r.state !== 'complete');
+  }
+
+  async chunkCounts(recordingId: string): Promise<ChunkCounts> {
+    const tx = this.db.transaction('chunks');
+    const idx = tx.store.index('by-recording-state');
+    const [pending, uploading, uploaded, failed] = await Promise.all(
+      (['pending', 'uploading', 'uploaded', 'failed'] as const).map((s) => idx.count([recordingId, s])),
+    );
+    await tx.done;
+    return { pending: pending!, uploading: uploading!, uploaded: uploaded!, failed: failed! };
+  }
+
+  /**
+   * Chunks left `uploading` by a run that died (crash, stopped worker) go back to pending
+   * without burning an attempt: their request's fate is unknown, and a re-send is harmless
+   * (the server answers a duplicate with its SHA-256). Call only when no upload is in flight.
+   */
+  async resetStaleUploading(): Promise<number> {
+    return this.write(['chunks'], async (tx) => {
+      let n = 0;
+      const store = tx.objectStore('chunks');
+      for (let c = await store.index('by-state').openCursor('uploading'); c; c = await c.continue()) {
+        await c.update({ ...c.value, state: 'pending' });
+        n++;
+      }
+      return n;
+    });
+  }
+
+  /**
+   * Claims up to `limit` pending chunks of one recording whose backoff has elapsed, in index
+   * order, marking them `uploading` in the same transaction. Returns them with their bytes.
+   */
+  async claimReadyChunks(recordingId: string, limit: number, now: number): Promise<ChunkRecord[]> {
+    if (limit <= 0) return [];
+    return this.write(['chunks'], async (tx) => {
+      const out: ChunkRecord[] = [];
+      const idx = tx.objectStore('chunks').index('by-recording-state');
+      for (let c = await idx.openCursor([recordingId, 'pending']); c && out.length < limit; c = await c.continue()) {
+        if (c.value.data === null) continue;
+        if (c.value.nextAttemptAt !== null && c.value.nextAttemptAt > now) continue;
+        const claimed: ChunkRecord = { ...c.value, state: 'uploading' };
+        await c.update(claimed);
+        out.push(claimed);
+      }
+      return out;
+    });
+  }
+
+  /** Earliest backoff deadline among pending chunks, or null. */
+  async earliestBackoff(): Promise<number | null> {
+    let min: number | null = null;
+    const tx = this.db.transaction('chunks');
+    for (let c = await tx.store.index('by-state').openCursor('pending'); c; c = await c.continue()) {
+      const t = c.value.nextAttemptAt;
+      if (t !== null && (min === null || t < min)) min = t;
+    }
+    await tx.done;
+    return min;
+  }
+
+  /** Confirms a chunk after a 2xx whose SHA-256 matched; the bytes stay until the video is complete. */
+  async markChunkUploaded(recordingId: string, index: number, info: { at: number; uploadMs: number }): Promise<void> {
+    await this.updateChunk(recordingId, index, (c) => ({
+      ...c,
+      state: 'uploaded',
+      attempts: c.attempts + 1,
+      nextAttemptAt: null,
+      lastError: null,
+      uploadedAt: info.at,
+      uploadMs: info.uploadMs,
+    }));
+  }
+
+  /**
+   * Back to pending. `burn` counts the attempt (a real failure) or not (offline, 401, aborted).
+   * `nextAttemptAt` is the backoff deadline, or null to be eligible at once.
+   */
+  async markChunkRetry(
+    recordingId: string,
+    index: number,
+    opts: { burn: boolean; nextAttemptAt: number | null; error: LastError | null },
+  ): Promise<ChunkRecord | null> {
+    return this.updateChunk(recordingId, index, (c) => ({
+      ...c,
+      state: 'pending',
+      attempts: c.attempts + (opts.burn ? 1 : 0),
+      nextAttemptAt: opts.nextAttemptAt,
+      lastError: opts.error ?? c.lastError,
+    }));
+  }
+
+  /** Out of attempts or a final answer: failed, and kept (never dropped). */
+  async markChunkFailed(recordingId: string, index: number, error: LastError, opts: { burn?: boolean } = {}): Promise<void> {
+    await this.updateChunk(recordingId, index, (c) => ({
+      ...c,
+      state: 'failed',
+      attempts: c.attempts + (opts.burn === false ? 0 : 1),
+      nextAttemptAt: null,
+      lastError: error,
+    }));
+  }
+
+  /** Failed chunks (of one recording, or all) back to pending with attempts reset. */
+  async resetFailed(recordingId?: string): Promise<number> {
+    return this.write(['chunks'], async (tx) => {
+      let n = 0;
+      const store = tx.objectStore('chunks');
+      for (let c = await store.index('by-state').openCursor('failed'); c; c = await c.continue()) {
+        if (recordingId !== undefined && c.value.recordingId !== recordingId) continue;
+        if (c.value.data === null) continue;
+        await c.update({ ...c.value, state: 'pending', attempts: 0, nextAttemptAt: null });
+        n++;
+      }
+      return n;
+    });
+  }
+
+  /**
+   * Uploaded chunks the server no longer holds (its finalize listed them missing, or the session
+   * was lost) go back to pending, if their bytes are still here. `indices` null means all.
+   */
+  async requeueUploaded(recordingId: string, indices: readonly number[] | null): Promise<number[]> {
+    return this.write(['recordings', 'chunks'], async (tx) => {
+      const wanted = indices === null ? null : new Set(indices);
+      const requeued: number[] = [];
+      let bytes = 0;
+      const idx = tx.objectStore('chunks').index('by-recording-state');
+      for (let c = await idx.openCursor([recordingId, 'uploaded']); c; c = await c.continue()) {
+        if ((wanted && !wanted.has(c.value.index)) || c.value.data === null) continue;
+        await c.update({ ...c.value, state: 'pending', nextAttemptAt: null, uploadedAt: null });
+        requeued.push(c.value.index);
+        bytes += c.value.size;
+      }
+      const rec = await tx.objectStore('recordings').get(recordingId);
+      if (rec && bytes > 0) {
+        await tx.objectStore('recordings').put({ ...rec, uploadedBytes: Math.max(0, (rec.uploadedBytes ?? 0) - bytes), updatedAt: this.now() });
+      }
+      return requeued;
+    });
+  }
+
+  /**
+   * The server reported the assembled video complete with a SHA-256 equal to the local one:
+   * the recording is complete; its chunk bytes are released unless the user keeps a local copy.
+   */
+  async completeRecording(
+    id: string,
+    result: { serverSha256: string; serverSize: number; shareUrl: string; videoUrl: string; at: number; release: boolean },
+  ): Promise<RecordingRecord> {
+    return this.write(['recordings', 'chunks'], async (tx) => {
+      const rec = await tx.objectStore('recordings').get(id);
+      if (!rec) throw new OutboxError('recording_not_found', { recordingId: id });
+      // The assembled SHA-256 equals the local concatenation's, which proves every chunk is
+      // held, including any whose own answer was lost or failed: they count as uploaded now.
+      let localBytes = rec.localBytes;
+      const store = tx.objectStore('chunks');
+      for (let c = await store.index('by-recording').openCursor(id); c; c = await c.continue()) {
+        const v = c.value;
+        const settled = v.state === 'uploaded' ? v : { ...v, state: 'uploaded' as const, nextAttemptAt: null, uploadedAt: result.at };
+        const next = result.release ? { ...settled, data: null } : settled;
+        if (next !== v) await c.update(next);
+      }
+      if (result.release) localBytes = 0;
+      const next: RecordingRecord = {
+        ...rec,
+        state: 'complete',
+        serverSha256: result.serverSha256,
+        serverSize: result.serverSize,
+        shareUrl: result.shareUrl,
+        videoUrl: result.videoUrl,
+        missing: null,
+        finalizedAt: result.at,
+        linkReadyAt: rec.linkReadyAt ?? result.at,
+        localBytes,
+        uploadedBytes: rec.totalBytes ?? rec.uploadedBytes,
+        localCopy: result.release ? 'released' : 'kept',
+        lastError: null,
+        updatedAt: this.now(),
+      };
+      await tx.objectStore('recordings').put(next);
+      return next;
+    });
+  }
+
+  /** Per-chunk attempts and timings turned into the seed's analytics figures. */
+  async analytics(): Promise<UploadAnalytics> {
+    let uploaded = 0;
+    let failed = 0;
+    let attempts = 0;
+    let retries = 0;
+    let ms = 0;
+    let timed = 0;
+    const tx = this.db.transaction('chunks');
+    for (let c = await tx.store.openCursor(); c; c = await c.continue()) {
+      const v = c.value;
+      if (v.state === 'uploaded') {
+        uploaded++;
+        attempts += v.attempts;
+        retries += Math.max(0, v.attempts - 1);
+        if (v.uploadMs !== null) {
+          ms += v.uploadMs;
+          timed++;
+        }
+      } else if (v.state === 'failed') {
+        failed++;
+        attempts += v.attempts;
+      }
+    }
+    await tx.done;
+    return {
+      chunksUploaded: uploaded,
+      retries,
+      successRate: attempts > 0 ? uploaded / attempts : null,
+      meanUploadMs: timed > 0 ? ms / timed : null,
+      failedChunks: failed,
+    };
+  }
+
+  /** Read-modify-write of one chunk that keeps the recording's uploadedBytes in step. */
+  private async updateChunk(
+    recordingId: string,
+    index: number,
+    change: (c: ChunkRecord) => ChunkRecord,
+  ): Promise<ChunkRecord | null> {
+    return this.write(['recordings', 'chunks'], async (tx) => {
+      const chunks = tx.objectStore('chunks');
+      const before = await chunks.get([recordingId, index]);
+      if (!before) return null;
+      const after = change(before);
+      await chunks.put(after);
+      const delta = (after.state === 'uploaded' ? after.size : 0) - (before.state === 'uploaded' ? before.size : 0);
+      if (delta !== 0) {
+        const rec = await tx.objectStore('recordings').get(recordingId);
+        if (rec) {
+          await tx.objectStore('recordings').put({ ...rec, uploadedBytes: Math.max(0, (rec.uploadedBytes ?? 0) + delta), updatedAt: this.now() });
+        }
+      }
+      return after;
+    });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The Transport port over fetch: API v1 routes, bearer token, RFC 9530 Content-Digest on each
+ * chunk, and every 2xx body validated with the contract's zod schemas (a proxy or captive portal
+ * answering 200 with HTML must not count as a confirmation).
+ */
+import {
+  CHUNK_CONTENT_TYPE,
+  ChunkResponse,
+  ErrorBody,
+  FinalizeResponse,
+  HEADERS,
+  ROUTES,
+  VideoStatus,
+} from '../../shared/api.ts';
+import { formatContentDigest } from '../../shared/digest.ts';
+import type { z } from 'zod';
+import type { Transport } from './ports.ts';
+import { TransportError, parseRetryAfter } from './transport-error.ts';
+
+export interface HttpTransportOptions {
+  /** Origin (and optional path prefix) of the API server, e.g. `http://127.0.0.1:8080`; '' for same-origin. */
+  baseUrl: string;
+  getToken: () => Promise<string | null>;
+  fetch?: typeof fetch;
+}
+
+export function createHttpTransport(opts: HttpTransportOptions): Transport {
+  const doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const base = opts.baseUrl.replace(/\/+$/, '');
+
+  async function call<S extends z.ZodType>(
+    schema: S,
+    path: string,
+    init: { method: string; body?: BodyInit; headers?: Record<string, string> },
+    signal: AbortSignal | undefined,
+  ): Promise<z.output<S>> {
+    const token = await opts.getToken();
+    const headers: Record<string, string> = { ...init.headers };
+    if (token) headers[HEADERS.authorization] = `Bearer ${token}`;
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}`, { method: init.method, body: init.body ?? null, headers, signal: signal ?? null });
+    } catch (e) {
+      if (signal?.aborted) throw new TransportError('aborted', { cause: e });
+      throw new TransportError('network', { cause: e, message: `network error: ${(e as Error)?.message ?? e}` });
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      // The status line arrived but the body was cut (reset mid-answer): the outcome is unknown.
+      if (signal?.aborted) throw new TransportError('aborted', { cause: e });
+      throw new TransportError('network', { cause: e, status: res.status, message: 'answer cut short' });
+    }
+    if (!res.ok) {
+      let code: string | null = null;
+      try {
+        const parsed = ErrorBody.safeParse(JSON.parse(text));
+        if (parsed.success) code = parsed.data.error.code;
+      } catch {
+        // Not our JSON (a proxy's error page): the status alone decides.
+      }
+      throw new TransportError('http', {
+        status: res.status,
+        code,
+        retryAfterMs: parseRetryAfter(res.headers.get(HEADERS.retryAfter), Date.now()),
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new TransportError('bad_response', { status: res.status, cause: e, message: 'answer is not JSON' });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new TransportError('bad_response', { status: res.status, message: 'answer does not match the API schema' });
+    }
+    return parsed.data;
+  }
+
+  const json = (body: unknown) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+  return {
+    init: (req, signal) => call(VideoStatus, ROUTES.init, { method: 'POST', ...json(req) }, signal),
+    putChunk: (req, signal) => {
+      const q = new URLSearchParams({ sessionId: req.sessionId, index: String(req.index) });
+      return call(
+        ChunkResponse,
+        `${ROUTES.chunk}?${q}`,
+        {
+          method: 'POST',
+          body: req.data,
+          headers: { 'content-type': CHUNK_CONTENT_TYPE, [HEADERS.contentDigest]: formatContentDigest(req.sha256) },
+        },
+        signal,
+      );
+    },
+    finalize: (req, signal) => call(FinalizeResponse, ROUTES.finalize, { method: 'POST', ...json(req) }, signal),
+    status: (videoId, signal) => call(VideoStatus, ROUTES.video(videoId), { method: 'GET' }, signal),
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * Per-recording server operations: init (deferred while offline; idempotent by recordingId),
+ * finalize (repeated when its answer was lost; idempotent on the server), recovery of a lost
+ * session, and the completion check of the assembled video's SHA-256.
+ *
+ * Choice on init's `chunks` (what the server already holds): it is recorded, but no local chunk
+ * is marked uploaded from it, because a range carries no SHA-256. A pending chunk is simply
+ * re-sent; the server answers a duplicate with its own SHA-256, which we verify. A lost answer
+ * therefore costs one chunk of bandwidth, never an unverified confirmation.
+ */
+import { countInRanges } from '../../shared/ranges.ts';
+import type { ChunkCounts } from '../../shared/outbox/queue.ts';
+import type { LastError, RecordingRecord } from '../../shared/outbox/schema.ts';
+import type { Settings } from '../../shared/settings.ts';
+import { OUTBOX_ERRORS } from '../../shared/outbox/errors.ts';
+import type { PipelinePorts } from './ports.ts';
+import { decideFailure } from './policy.ts';
+import type { RetryInfo } from './progress.ts';
+import { TransportError } from './transport-error.ts';
+
+/** What the pipeline offers the operations and the chunk uploader. */
+export interface OpsHost {
+  readonly ports: PipelinePorts;
+  readonly random: () => number;
+  readonly signal: AbortSignal;
+  readonly holding: boolean;
+  readonly retries: Map<string, RetryInfo>;
+  readonly finalizing: Set<string>;
+  emit(): void;
+  holdAuth(token: string | null): void;
+  holdOffline(): void;
+  setError(recordingId: string, err: LastError | null): void;
+  chunkConfirmed(recordingId: string, index: number): void;
+  /** True when recovery is under way (hold the chunk); false when the caller must fail it. */
+  sessionLost(recordingId: string, sessionIdUsed: string | null, code: string): Promise<boolean>;
+}
+
+interface Backoff {
+  attempts: number;
+  nextAt: number;
+}
+
+export class SessionOps {
+  private readonly backoff = new Map<string, Backoff>();
+  private readonly givenUp = new Set<string>();
+  /** Confirmed-chunk counter per recording; finalize repeats only when it moved. */
+  private readonly confirmations = new Map<string, number>();
+  private readonly finalizedAt = new Map<string, number>();
+  private readonly reinited = new Set<string>();
+  private readonly lossChain = new Map<string, Promise<boolean>>();
+
+  constructor(private readonly host: OpsHost) {}
+
+  /** A new drain (not a coalesced loop): give up-ed operations get their attempts again. */
+  newDrain(): void {
+    this.givenUp.clear();
+  }
+
+  /** After retry(): forget finalize memos, backoffs and re-init guards (one recording or all). */
+  forget(recordingId?: string): void {
+    const hit = (key: string) => recordingId === undefined || key.endsWith(`:${recordingId}`) || key === recordingId;
+    for (const m of [this.backoff, this.finalizedAt]) for (const k of [...m.keys()]) if (hit(k)) m.delete(k);
+    for (const s of [this.givenUp, this.reinited]) for (const k of [...s]) if (hit(k)) s.delete(k);
+  }
+
+  confirmed(recordingId: string): void {
+    this.confirmations.set(recordingId, (this.confirmations.get(recordingId) ?? 0) + 1);
+  }
+
+  earliestWake(): number | null {
+    let min: number | null = null;
+    for (const [key, b] of this.backoff) if (!this.givenUp.has(key) && (min === null || b.nextAt < min)) min = b.nextAt;
+    return min;
+  }
+
+  /** Whether this recording still has init or finalize work this pipeline could do. */
+  needsWork(rec: RecordingRecord, c: ChunkCounts): boolean {
+    if (rec.sessionId === null) return !this.givenUp.has(`init:${rec.id}`);
+    return this.finalizeDue(rec, c);
+  }
+
+  async init(rec: RecordingRecord, settings: Settings): Promise<boolean> {
+    const key = `init:${rec.id}`;
+    if (!this.ready(key)) return false;
+    const { outbox, transport, logger } = this.host.ports;
+    try {
+      const st = await transport.init(
+        {
+          recordingId: rec.id,
+          mimeType: rec.mimeType,
+          startedAt: new Date(rec.createdAt).toISOString(),
+          ...(rec.title ? { title: rec.title } : {}),
+        },
+        this.host.signal,
+      );
+      this.backoff.delete(key);
+      if (st.state === 'expired') {
+        // Same recordingId, same (expired) session: the server will not take these chunks again.
+        await this.failLoudly(key, rec.id, 'session_expired', 'The server session for this recording expired.');
+        return false;
+      }
+      await outbox.patchRecording(rec.id, {
+        sessionId: st.sessionId,
+        videoId: st.videoId,
+        shareUrl: st.shareUrl,
+        videoUrl: st.videoUrl,
+        serverChunks: st.chunks,
+        lastError: null,
+      });
+      logger.info({ recordingId: rec.id, sessionId: st.sessionId, serverHolds: countInRanges(st.chunks) }, 'session-init');
+      if (st.state === 'complete' && st.sha256 !== null) {
+        await this.complete(rec.id, { sha256: st.sha256, size: st.bytes, shareUrl: st.shareUrl, videoUrl: st.videoUrl ?? '' }, settings);
+      }
+      this.host.emit();
+      return true;
+    } catch (e) {
+      await this.failed(key, rec.id, rec.sessionId, e, settings);
+      return false;
+    }
+  }
+
+  /** Finalizes when the recording is stopped and none of its chunks is pending or in flight. */
+  async maybeFinalize(recordingId: string, settings: Settings, inflight: ReadonlyMap<string, unknown>): Promise<boolean> {
+    const { outbox, transport, logger, clock } = this.host.ports;
+    const rec = await outbox.getRecording(recordingId);
+    if (!rec || [...inflight.keys()].some((k) => k.startsWith(`${recordingId}#`))) return false;
+    const counts = await outbox.chunkCounts(recordingId);
+    if (!this.finalizeDue(rec, counts)) return false;
+    const key = `finalize:${rec.id}`;
+    if (!this.ready(key)) return false;
+    if (rec.totalChunks === 0) {
+      // Nothing was captured; the API has nothing to finalize (totalChunks ≥ 1).
+      this.finalizedAt.set(rec.id, this.confirmations.get(rec.id) ?? 0);
+      logger.warn({ recordingId }, 'empty-recording');
+      return false;
+    }
+    this.host.finalizing.add(rec.id);
+    this.host.emit();
+    try {
+      const res = await transport.finalize(
+        { sessionId: rec.sessionId!, totalChunks: rec.totalChunks!, uploadedChunks: counts.uploaded },
+        this.host.signal,
+      );
+      this.backoff.delete(key);
+      if (res.status === 'complete') {
+        await this.complete(rec.id, { sha256: res.sha256, size: res.size, shareUrl: res.shareUrl, videoUrl: res.videoUrl }, settings);
+      } else {
+        this.finalizedAt.set(rec.id, this.confirmations.get(rec.id) ?? 0);
+        await outbox.patchRecording(rec.id, { missing: res.missing });
+        const requeued = await outbox.requeueUploaded(rec.id, res.missing);
+        logger.info(
+          { recordingId, status: 'incomplete', received: res.receivedChunks, total: res.totalChunks, missing: res.missing.length, requeued: requeued.length, at: clock.now() },
+          'finalize-result',
+        );
+      }
+    } catch (e) {
+      await this.failed(key, rec.id, rec.sessionId, e, settings);
+    } finally {
+      this.host.finalizing.delete(rec.id);
+      this.host.emit();
+    }
+    return true;
+  }
+
+  /**
+   * The server no longer knows the session (404/410). The chunks are all still local (bytes are
+   * released only after completion), so: forget the session, re-queue every confirmed chunk and
+   * let init create a new one. Once per recording per run; a second loss fails loudly.
+   */
+  sessionLost(recordingId: string, sessionIdUsed: string | null, code: string): Promise<boolean> {
+    // Serialized per recording: sibling requests of the same lost session must see the first
+    // one's recovery (session cleared), not race it and count as a second loss.
+    const prev = this.lossChain.get(recordingId) ?? Promise.resolve(true);
+    const next = prev.catch(() => true).then(() => this.recoverSession(recordingId, sessionIdUsed, code));
+    this.lossChain.set(recordingId, next);
+    return next;
+  }
+
+  private async recoverSession(recordingId: string, sessionIdUsed: string | null, code: string): Promise<boolean> {
+    const { outbox, logger } = this.host.ports;
+    const rec = await outbox.getRecording(recordingId);
+    if (!rec) return false;
+    if (rec.sessionId !== sessionIdUsed) return true; // already recovered by a sibling request
+    if (this.reinited.has(recordingId)) {
+      await this.failLoudly(`init:${recordingId}`, recordingId, 'session_lost', OUTBOX_ERRORS.session_lost);
+      return false;
+    }
+    this.reinited.add(recordingId);
+    await outbox.patchRecording(recordingId, { sessionId: null, videoId: null, serverChunks: null });
+    const requeued = await outbox.requeueUploaded(recordingId, null);
+    this.finalizedAt.delete(recordingId);
+    logger.warn({ recordingId, code, requeued: requeued.length }, 'session-lost');
+    return true;
+  }
+
+  private finalizeDue(rec: RecordingRecord, c: ChunkCounts): boolean {
+    if (rec.state !== 'stopped' && rec.state !== 'interrupted') return false;
+    if (rec.totalChunks === null || rec.sessionId === null || c.pending + c.uploading > 0) return false;
+    if (this.givenUp.has(`finalize:${rec.id}`)) return false;
+    const memo = this.finalizedAt.get(rec.id);
+    return memo === undefined || memo !== (this.confirmations.get(rec.id) ?? 0);
+  }
+
+  private async complete(
+    recordingId: string,
+    server: { sha256: string; size: number; shareUrl: string; videoUrl: string },
+    settings: Settings,
+  ): Promise<void> {
+    const { outbox, logger, clock } = this.host.ports;
+    const rec = await outbox.getRecording(recordingId);
+    if (!rec) return;
+    let local = rec.localSha256;
+    if (local === null && rec.totalChunks !== null) {
+      local = await outbox.computeLocalSha256(recordingId, rec.totalChunks);
+      if (local !== null) await outbox.patchRecording(recordingId, { localSha256: local });
+    }
+    if (local !== null && local === server.sha256) {
+      const release = !settings.keepLocalCopy;
+      await outbox.completeRecording(recordingId, { serverSha256: server.sha256, serverSize: server.size, shareUrl: server.shareUrl, videoUrl: server.videoUrl, at: clock.now(), release });
+      this.host.setError(recordingId, null);
+      this.host.retries.delete(recordingId);
+      logger.info({ recordingId, status: 'complete', size: server.size, sha256: server.sha256, released: release }, 'finalize-result');
+      return;
+    }
+    // Never release or call complete a video whose bytes differ from what was recorded.
+    this.finalizedAt.set(recordingId, this.confirmations.get(recordingId) ?? 0);
+    const err = { code: 'assembled_mismatch', message: OUTBOX_ERRORS.assembled_mismatch, at: clock.now() };
+    await outbox.patchRecording(recordingId, { lastError: err });
+    this.host.setError(recordingId, err);
+    logger.error({ recordingId, status: 'mismatch', serverSha256: server.sha256, localSha256: local }, 'finalize-result');
+  }
+
+  private ready(key: string): boolean {
+    if (this.givenUp.has(key)) return false;
+    const b = this.backoff.get(key);
+    return !b || b.nextAt <= this.host.ports.clock.now();
+  }
+
+  private async failed(key: string, recordingId: string, sessionId: string | null, e: unknown, settings: Settings): Promise<void> {
+    const { clock, connectivity, logger, outbox } = this.host.ports;
+    const attempts = (this.backoff.get(key)?.attempts ?? 0) + 1;
+    const code = e instanceof TransportError ? e.errorCode : 'client_error';
+    let action = decideFailure(e, { online: connectivity.isOnline(), attempts, settings, random: this.host.random });
+    if (action.kind === 'session-lost') {
+      if (await this.sessionLost(recordingId, sessionId, code)) return;
+      if (this.givenUp.has(key)) return;
+      action = { kind: 'fail', code: 'session_lost' };
+    }
+    if (action.kind === 'hold-offline') this.host.holdOffline();
+    if (action.kind === 'hold-auth') this.host.holdAuth(await outbox.getToken());
+    if (action.kind === 'retry') {
+      this.backoff.set(key, { attempts, nextAt: clock.now() + action.delayMs });
+      logger.warn({ recordingId, op: key.split(':')[0], attempt: attempts, maxAttempts: settings.maxAttempts, delayMs: action.delayMs, code }, 'op-retry');
+    }
+    if (action.kind === 'fail') await this.failLoudly(key, recordingId, action.code, e instanceof Error ? e.message : String(e));
+  }
+
+  private async failLoudly(key: string, recordingId: string, code: string, message: string): Promise<void> {
+    this.givenUp.add(key);
+    this.backoff.delete(key);
+    const err = { code, message, at: this.host.ports.clock.now() };
+    await this.host.ports.outbox.patchRecording(recordingId, { lastError: err });
+    this.host.setError(recordingId, err);
+    this.host.ports.logger.error({ recordingId, op: key.split(':')[0], code }, 'op-failed');
+  }
+}

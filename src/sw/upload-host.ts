@@ -1,0 +1,189 @@
+/**
+ * The policy around one UploadPipeline, in whichever context runs it (the service worker; a page
+ * with no worker runs the same host without Background Sync): what wakes a drain, when to ask the
+ * browser for a Background Sync, and what to tell the pages. Pure: the worker's globals
+ * (registration.sync, BroadcastChannel, navigator.onLine, timers) come in as ports, so
+ * tests/sw/upload-host.test.ts runs it with fakes.
+ *
+ * Rules (DESIGN.md "Browser tests" and "Lessons from peers"):
+ * - Drain on start-up, `online`, every valid page message, and `sync`.
+ * - A drain that ends blocked offline with work left registers the sync tag, so the browser wakes
+ *   the worker when connectivity returns even after every tab closed. A drain that throws
+ *   registers it too (if online it fires at once and the next drain retries).
+ * - The sync handler never rejects: a rejected sync lands in Chromium's backoff of minutes, during
+ *   which neither an online toggle nor re-registering re-fires it. It resolves after doing what it
+ *   could and re-registers only if work remains while offline; while alive, the pipeline waits
+ *   through short backoffs itself and a timer covers the long ones.
+ */
+import type { PageToWorker, WorkerToPage } from '../shared/messages.ts';
+import { parsePageMessage } from '../shared/messages.ts';
+import type { ProgressSnapshot } from '../shared/progress.ts';
+import type { Logger } from '../shared/log.ts';
+import { DrainScheduler, type LockRunner } from './drain-scheduler.ts';
+import type { DrainOutcome } from './pipeline/ports.ts';
+
+export type DrainResult = DrainOutcome;
+/** What the host needs of UploadPipeline (src/sw/pipeline/pipeline.ts). */
+export interface HostedPipeline {
+  drain(reason: string): Promise<DrainResult>;
+  retry(recordingId?: string): Promise<DrainResult>;
+  snapshot(): Promise<ProgressSnapshot>;
+  onProgress(cb: (s: ProgressSnapshot) => void): () => void;
+}
+
+export interface UploadHostPorts {
+  pipeline: HostedPipeline;
+  /** Registers the Background Sync tag; may reject (unsupported, permission denied). Null in a page. */
+  registerSync: (() => Promise<void>) | null;
+  publish(message: WorkerToPage): void;
+  isOnline(): boolean;
+  now(): number;
+  /** setTimeout-like; returns a cancel function. */
+  setTimer(ms: number, fn: () => void): () => void;
+  locks: LockRunner | null;
+  logger: Logger;
+}
+
+export class UploadHost {
+  readonly #ports: UploadHostPorts;
+  readonly #scheduler: DrainScheduler<DrainResult>;
+  #pendingRetry: { recordingId?: string } | null = null;
+  #cancelTimer: (() => void) | null = null;
+  #phases = new Map<string, string>();
+  #authRequired = false;
+  #seeded: Promise<void> | null = null;
+
+  constructor(ports: UploadHostPorts) {
+    this.#ports = ports;
+    this.#scheduler = new DrainScheduler((reason) => this.#drainOnce(reason), ports.locks);
+    ports.pipeline.onProgress((s) => this.#onSnapshot(s));
+  }
+
+  /**
+   * Seeds the "already announced" state from the current snapshot (so a restarted worker does
+   * not re-announce old completions), publishes it, then drains.
+   */
+  start(): Promise<void> {
+    this.#seeded ??= this.#ports.pipeline.snapshot().then(
+      (s) => {
+        for (const r of s.recordings) this.#phases.set(r.recordingId, r.phase);
+        this.#authRequired = s.overall.authRequired;
+        this.#ports.publish({ type: 'pipeline/progress', snapshot: s });
+      },
+      (err: unknown) => this.#ports.logger.error({ err: String(err) }, 'snapshot-failed'),
+    );
+    return this.#seeded.then(() => this.drain('startup'));
+  }
+
+  /** A drain covering this request; never rejects (failures are logged and re-armed). */
+  async drain(reason: string): Promise<void> {
+    await this.#seeded;
+    try {
+      const outcome = await this.#scheduler.request(reason);
+      await this.#afterDrain(outcome, reason);
+    } catch (err) {
+      this.#ports.logger.error({ reason, err: String(err) }, 'drain-failed');
+      await this.#registerSync('drain-failed');
+    }
+  }
+
+  /** The `sync` event's work. Resolves, never rejects (see the header). */
+  async onSync(tag: string, lastChance: boolean): Promise<void> {
+    this.#ports.logger.info({ tag, lastChance, online: this.#ports.isOnline() }, 'sync-event');
+    await this.drain(`sync:${tag}`);
+  }
+
+  /** Handles one raw message from a page; returns the work to keep alive with waitUntil. */
+  onMessage(data: unknown): Promise<void> {
+    const msg = parsePageMessage(data);
+    if (!msg) {
+      this.#ports.logger.warn({ type: typeOf(data) }, 'message-rejected');
+      return Promise.resolve();
+    }
+    return this.#handle(msg);
+  }
+
+  #handle(msg: PageToWorker): Promise<void> {
+    switch (msg.type) {
+      case 'pipeline/progress-request':
+        return this.#ports.pipeline.snapshot().then(
+          (snapshot) => this.#ports.publish({ type: 'pipeline/progress', snapshot }),
+          (err: unknown) => this.#ports.logger.error({ err: String(err) }, 'snapshot-failed'),
+        );
+      case 'pipeline/retry':
+        this.#pendingRetry = msg.recordingId ? { recordingId: msg.recordingId } : {};
+        return this.drain(msg.type);
+      case 'auth/token-changed':
+        this.#authRequired = false;
+        return this.drain(msg.type);
+      case 'outbox/chunk-added':
+      case 'outbox/recording-stopped':
+      case 'pipeline/drain':
+      case 'settings/changed':
+        return this.drain(msg.type);
+    }
+  }
+
+  #drainOnce(reason: string): Promise<DrainResult> {
+    const retry = this.#pendingRetry;
+    this.#pendingRetry = null;
+    return retry ? this.#ports.pipeline.retry(retry.recordingId) : this.#ports.pipeline.drain(reason);
+  }
+
+  async #afterDrain(outcome: DrainResult, reason: string): Promise<void> {
+    const { logger } = this.#ports;
+    logger.info({ reason, ...outcome }, 'drain-ended');
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    if (outcome.done) return;
+    if (outcome.blocked === 'auth') {
+      this.#announceAuth();
+      return;
+    }
+    if (outcome.blocked === 'offline' || !this.#ports.isOnline()) {
+      await this.#registerSync('offline');
+      return;
+    }
+    if (outcome.nextWakeAt !== null) {
+      // A backoff longer than the pipeline waits in one drain: retry while this worker lives.
+      // If the browser stops the worker first, the next wake-up's start-up drain catches up.
+      const delay = Math.max(0, outcome.nextWakeAt - this.#ports.now());
+      this.#cancelTimer = this.#ports.setTimer(delay, () => void this.drain('backoff-timer'));
+    }
+  }
+
+  async #registerSync(why: string): Promise<void> {
+    if (!this.#ports.registerSync) return;
+    try {
+      await this.#ports.registerSync();
+      this.#ports.logger.info({ why }, 'sync-registered');
+    } catch (err) {
+      // Unsupported (Firefox, Safari) or not permitted: the start-up/online/page drains remain.
+      this.#ports.logger.warn({ why, err: String(err) }, 'sync-register-failed');
+    }
+  }
+
+  #onSnapshot(s: ProgressSnapshot): void {
+    this.#ports.publish({ type: 'pipeline/progress', snapshot: s });
+    for (const r of s.recordings) {
+      const before = this.#phases.get(r.recordingId);
+      this.#phases.set(r.recordingId, r.phase);
+      if (r.phase === 'complete' && before !== 'complete' && r.shareUrl) {
+        this.#ports.publish({ type: 'recording/complete', recordingId: r.recordingId, shareUrl: r.shareUrl });
+      }
+    }
+    if (s.overall.authRequired) this.#announceAuth();
+    else this.#authRequired = false;
+  }
+
+  #announceAuth(): void {
+    if (this.#authRequired) return;
+    this.#authRequired = true;
+    this.#ports.publish({ type: 'auth/required' });
+  }
+}
+
+function typeOf(data: unknown): string {
+  if (data && typeof data === 'object' && 'type' in data) return String((data as { type: unknown }).type).slice(0, 60);
+  return typeof data;
+}

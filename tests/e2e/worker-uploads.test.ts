@@ -1,0 +1,123 @@
+/**
+ * The worker uploads what pages put in the outbox, including after every page closed, after an
+ * offline period (woken by the browser's own Background Sync), and after being stopped mid-drain.
+ * Needs a fresh `npx vite build` (npm test runs it before vitest).
+ *
+ * Chunk counts scale with E2E_CHUNKS (default 12, ≥ 10 so "≥ 10 pending at close" holds).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import {
+  chunkStates,
+  dispatchSync,
+  downloadSha256,
+  findVideo,
+  logEvents,
+  openApp,
+  startE2e,
+  stopAllWorkers,
+  waitForVideo,
+  writeRecording,
+  type E2eEnv,
+  type WrittenRecording,
+} from '../support/e2e-fixtures.ts';
+
+const CHUNKS = Math.max(10, Number(process.env.E2E_CHUNKS ?? 12));
+const CHUNK_BYTES = 100_000;
+
+let env: E2eEnv | null = null;
+let proxy: FaultProxy | null = null;
+afterEach(async () => {
+  await env?.close();
+  await proxy?.close();
+  env = null;
+  proxy = null;
+});
+
+/** The server holds every index exactly once and the assembled file is the local concatenation. */
+async function expectCompleteCopy(e: E2eEnv, rec: WrittenRecording): Promise<void> {
+  const video = await waitForVideo(e.server, e.token, rec.recordingId);
+  expect(video.chunks).toEqual([[0, rec.count - 1]]);
+  expect(video.receivedChunks).toBe(rec.count);
+  expect(video.missing).toEqual([]);
+  expect(video.sha256).toBe(rec.sha256);
+  expect(await downloadSha256(e.server, e.token, video.videoId)).toEqual({ sha256: rec.sha256, size: rec.bytes });
+}
+
+describe('worker uploads', () => {
+  it('uploads chunks a page wrote to the outbox, each once, and finalizes', async () => {
+    env = await startE2e();
+    const page = await openApp(env.context, env.server.url, env.token);
+    const started = Date.now();
+    const rec = await writeRecording(page, { count: 5, size: CHUNK_BYTES });
+    await expectCompleteCopy(env, rec);
+    console.info(`[e2e] 5 chunks uploaded and finalized in ${Date.now() - started} ms`);
+    await expect.poll(() => chunkStates(page, rec.recordingId)).toEqual({ uploaded: 5 });
+  });
+
+  it('finishes the upload after the page closed with ≥ 10 chunks pending', async () => {
+    env = await startE2e();
+    proxy = await startFaultProxy({ target: env.server.url });
+    const page = await openApp(env.context, proxy.url, env.token);
+    // ~0.25 s per 100 KB chunk: the whole recording needs seconds, so most of it is still queued.
+    proxy.set({ bandwidthBps: 400_000 });
+    const rec = await writeRecording(page, { count: CHUNKS, size: CHUNK_BYTES });
+    const states = await chunkStates(page, rec.recordingId);
+    expect((states.pending ?? 0) + (states.uploading ?? 0)).toBeGreaterThanOrEqual(10);
+
+    await page.close();
+    const closedAt = Date.now();
+    expect(env.context.pages()).toHaveLength(0);
+    await expectCompleteCopy(env, rec);
+    console.info(`[e2e] ${CHUNKS} chunks (${states.pending ?? 0} pending at close) completed ${Date.now() - closedAt} ms after the page closed`);
+  });
+
+  it('offline → every page closed → online: the browser’s sync event wakes the worker and completes the video', async () => {
+    env = await startE2e();
+    const origin = env.server.url;
+    const page = await openApp(env.context, origin, env.token);
+    await env.context.setOffline(true);
+    const rec = await writeRecording(page, { count: 6, size: CHUNK_BYTES });
+    await expect.poll(() => logEvents(env!.console, 'sync-registered').length).toBeGreaterThan(0);
+    expect(await findVideo(env.server, env.token, rec.recordingId)).toBeNull();
+
+    await page.close();
+    // No worker left running either: only the browser's sync can start one now.
+    await stopAllWorkers(env.context);
+    expect(env.context.pages()).toHaveLength(0);
+    const syncsBefore = logEvents(env.console, 'sync-event').length;
+
+    const onlineAt = Date.now();
+    await env.context.setOffline(false);
+    await expectCompleteCopy(env, rec);
+    expect(logEvents(env.console, 'sync-event').length).toBeGreaterThan(syncsBefore);
+    expect(env.context.pages()).toHaveLength(0);
+    console.info(`[e2e] 6 chunks completed ${Date.now() - onlineAt} ms after going online, no page open`);
+  });
+
+  it('resumes without loss or duplicates after the worker is stopped mid-drain and woken by a sync', async () => {
+    env = await startE2e();
+    proxy = await startFaultProxy({ target: env.server.url });
+    const origin = proxy.url;
+    const page = await openApp(env.context, origin, env.token);
+    proxy.set({ bandwidthBps: 400_000 });
+    const rec = await writeRecording(page, { count: CHUNKS, size: CHUNK_BYTES });
+    await expect
+      .poll(async () => (await findVideo(env!.server, env!.token, rec.recordingId))?.receivedChunks ?? 0, { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(2);
+    await page.close();
+    await stopAllWorkers(env.context);
+    const atStop = (await findVideo(env.server, env.token, rec.recordingId))!;
+    expect(atStop.receivedChunks).toBeLessThan(rec.count);
+
+    // Nothing runs until something wakes the worker.
+    proxy.set({ bandwidthBps: null });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await findVideo(env.server, env.token, rec.recordingId))!.receivedChunks).toBe(atStop.receivedChunks);
+
+    const wokeAt = Date.now();
+    await dispatchSync(env.context, origin);
+    await expectCompleteCopy(env, rec);
+    console.info(`[e2e] stopped at ${atStop.receivedChunks}/${rec.count}; completed ${Date.now() - wokeAt} ms after the CDP sync`);
+  });
+});

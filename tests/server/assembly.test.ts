@@ -1,0 +1,100 @@
+/**
+ * Incremental assembly: a 600-chunk session's finalize does O(tail) work. Measured by an
+ * instrumented BlobStore counting appends (calls and bytes) during the finalize request — not by
+ * time. If assembly were deferred to finalize, it would append all 600 chunks there.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/server/app.ts';
+import { loadConfig } from '../../src/server/config.ts';
+import { blobRoot } from '../../src/server/paths.ts';
+import { FsBlobStore } from '../../src/server/storage/fs-blob-store.ts';
+import { addUser } from '../../src/server/users.ts';
+import { client, makeChunks, sha256, type Client } from './helpers.ts';
+
+class CountingBlobStore extends FsBlobStore {
+  appends = 0;
+  appendedBytes = 0;
+  override async appendChunkToAssembled(videoId: string, index: number, onBytes: (buf: Buffer) => void): Promise<number> {
+    const n = await super.appendChunkToAssembled(videoId, index, onBytes);
+    this.appends++;
+    this.appendedBytes += n;
+    return n;
+  }
+}
+
+const N = Number(process.env.OUTBOX_ASSEMBLY_CHUNKS ?? 600);
+let app: FastifyInstance;
+let store: CountingBlobStore;
+let c: Client;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'outbox-assembly-'));
+  store = new CountingBlobStore(blobRoot(dataDir));
+  app = buildServer(loadConfig({ LOG_LEVEL: 'warn', OUTBOX_DATA_DIR: dataDir }), { blobStore: store });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  c = client(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, (await addUser(app.outbox.repo, 'asm', Date.now())).token);
+});
+afterAll(async () => {
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function uploadConcurrently(id: string, chunks: Buffer[], order: number[], concurrency = 4): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < order.length) {
+        const i = order[next++]!;
+        const r = await c.chunk(id, i, chunks[i]!);
+        if (r.status !== 201) throw new Error(`chunk ${i}: ${r.status}`);
+      }
+    }),
+  );
+}
+
+describe('incremental assembly', () => {
+  it(`finalize of a ${N}-chunk session appends only the tail`, async () => {
+    const id = (await c.init()).json.sessionId as string;
+    const chunks = makeChunks(N, 200);
+    // Chunks arrive roughly in order, two late ones out of order, as with two parallel uploads.
+    const order = [...chunks.keys()].filter((i) => i !== 10 && i !== N - 2);
+    order.splice(40, 0, 10);
+    order.push(N - 2);
+    await uploadConcurrently(id, chunks, order);
+
+    const before = { appends: store.appends, bytes: store.appendedBytes };
+    expect(before.appends).toBe(N);
+    const st = (await c.status(id)).json;
+    expect(st.assembledChunks).toBe(N);
+    // Assembled chunks' files are gone; only the assembled file remains.
+    expect(readdirSync(join(dataDir, 'blobs', 'videos', id))).toEqual(['assembled']);
+
+    const fin = await c.finalize({ sessionId: id, totalChunks: N });
+    const whole = Buffer.concat(chunks);
+    expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, sha256: sha256(whole) });
+    expect(store.appends - before.appends).toBe(0);
+    expect(store.appendedBytes - before.bytes).toBe(0);
+    expect(store.appendedBytes).toBe(whole.length);
+  });
+
+  it('appends at finalize exactly the tail that was not yet contiguous', async () => {
+    const id = (await c.init()).json.sessionId as string;
+    const chunks = makeChunks(50, 200);
+    await uploadConcurrently(id, chunks, [...chunks.keys()].filter((i) => i !== 45));
+    const fin1 = await c.finalize({ sessionId: id, totalChunks: 50 });
+    expect(fin1.json.missing).toEqual([45]);
+    const before = store.appends;
+    await uploadConcurrently(id, chunks, [45], 1);
+    // The late chunk completes the video by itself, appending 45..49 — the tail, nothing more.
+    expect(store.appends - before).toBe(5);
+    const beforeFinal = store.appends;
+    const fin2 = await c.finalize({ sessionId: id, totalChunks: 50 });
+    expect(fin2.json).toMatchObject({ status: 'complete', sha256: sha256(Buffer.concat(chunks)) });
+    expect(store.appends).toBe(beforeFinal);
+  });
+});

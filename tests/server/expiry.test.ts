@@ -1,0 +1,61 @@
+/** Idle sessions expire (driven by an injected clock, sweep called directly) and lose their bytes. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/server/app.ts';
+import { loadConfig } from '../../src/server/config.ts';
+import { addUser } from '../../src/server/users.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { client, makeChunks, uploadAll, type Client } from './helpers.ts';
+
+const TTL = 60_000;
+let now = Date.UTC(2030, 0, 1);
+let app: FastifyInstance;
+let c: Client;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'outbox-expiry-'));
+  app = buildServer(loadConfig({ LOG_LEVEL: 'warn', OUTBOX_DATA_DIR: dataDir, OUTBOX_SESSION_TTL_MS: String(TTL) }), { clock: () => now });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { token } = await addUser(app.outbox.repo, 'eve', now);
+  c = client(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, token);
+});
+afterAll(async () => {
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('expiry', () => {
+  it('expires only sessions idle longer than the TTL and removes their files', async () => {
+    const chunks = makeChunks(4, 200);
+    const idle = (await c.init()).json.sessionId as string;
+    await uploadAll(c, idle, chunks, [0, 2]);
+    const active = (await c.init()).json.sessionId as string;
+    await uploadAll(c, active, chunks, [1]);
+    const done = (await c.init()).json.sessionId as string;
+    await uploadAll(c, done, chunks);
+    await c.finalize({ sessionId: done, totalChunks: 4 });
+    const videoDir = (id: string) => join(dataDir, 'blobs', 'videos', id);
+    expect(readdirSync(videoDir(idle)).sort()).toEqual(['2.chunk', 'assembled']);
+
+    now += TTL - 1_000;
+    await uploadAll(c, active, chunks, [2]);
+    expect(await app.outbox.sweep()).toBe(0);
+
+    now += 2_000;
+    expect(await app.outbox.sweep()).toBe(1);
+    expect(existsSync(videoDir(idle))).toBe(false);
+    expect(existsSync(videoDir(active))).toBe(true);
+    expect((await c.status(idle)).json).toMatchObject({ state: 'expired', receivedChunks: 0, chunks: [] });
+    expect((await c.status(done)).json.state).toBe('complete');
+    expect((await c.file(done)).status).toBe(200);
+
+    const late = await c.chunk(idle, 1, chunks[1]!);
+    expect(late.status).toBe(410);
+    expect(late.json.error.code).toBe('session_expired');
+    expect((await c.finalize({ sessionId: idle, totalChunks: 4 })).json.error.code).toBe('session_expired');
+  });
+});

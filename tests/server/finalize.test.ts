@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server-process.ts';
+import { client, makeChunks, sha256, uploadAll, type Client } from './helpers.ts';
+
+let server: TestServer;
+let c: Client;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  c = client(server.url, await server.createUser('finn'));
+});
+afterAll(() => server.stop());
+
+async function session(): Promise<string> {
+  return (await c.init()).json.sessionId as string;
+}
+
+describe('finalize', () => {
+  it('lists exactly the missing indices and keeps the session open', async () => {
+    const id = await session();
+    const chunks = makeChunks(10, 500);
+    await uploadAll(c, id, chunks, [0, 1, 2, 4, 5, 6, 9]);
+    const fin = await c.finalize({ sessionId: id, totalChunks: 10, uploadedChunks: 10 });
+    expect(fin.status).toBe(200);
+    expect(fin.json).toEqual({ status: 'incomplete', videoId: id, totalChunks: 10, receivedChunks: 7, missing: [3, 7, 8] });
+    const again = await c.finalize({ sessionId: id, totalChunks: 10 });
+    expect(again.json).toEqual(fin.json);
+    const st = (await c.status(id)).json;
+    expect(st).toMatchObject({ state: 'open', totalChunks: 10, missing: [3, 7, 8], chunks: [[0, 2], [4, 6], [9, 9]], assembledChunks: 3 });
+    expect((await c.file(id)).status).toBe(409);
+  });
+
+  it('completes automatically when the last missing chunk lands after an incomplete finalize', async () => {
+    const id = await session();
+    const chunks = makeChunks(5, 700);
+    await uploadAll(c, id, chunks, [0, 2, 4]);
+    expect((await c.finalize({ sessionId: id, totalChunks: 5 })).json.missing).toEqual([1, 3]);
+    await uploadAll(c, id, chunks, [3]);
+    expect((await c.status(id)).json.state).toBe('open');
+    await uploadAll(c, id, chunks, [1]);
+    const st = (await c.status(id)).json;
+    expect(st).toMatchObject({ state: 'complete', sha256: sha256(Buffer.concat(chunks)), missing: [], partial: false });
+    const fin = await c.finalize({ sessionId: id, totalChunks: 5 });
+    expect(fin.json).toMatchObject({ status: 'complete', sha256: sha256(Buffer.concat(chunks)) });
+  });
+
+  it('completes partially on request, recording the gaps', async () => {
+    const id = await session();
+    const chunks = makeChunks(6, 300);
+    await uploadAll(c, id, chunks, [0, 2, 3, 5]);
+    const fin = await c.finalize({ sessionId: id, totalChunks: 6, allowPartial: true });
+    const kept = Buffer.concat([chunks[0]!, chunks[2]!, chunks[3]!, chunks[5]!]);
+    expect(fin.json).toMatchObject({ status: 'complete', partial: true, missing: [1, 4], size: kept.length, sha256: sha256(kept) });
+    expect(sha256((await c.file(id)).bytes)).toBe(sha256(kept));
+    expect((await c.status(id)).json).toMatchObject({ state: 'complete', partial: true, missing: [1, 4] });
+    // The gaps stay gaps: the closed session takes no new chunk, but a re-sent held one is fine.
+    expect((await c.chunk(id, 1, chunks[1]!)).json.error.code).toBe('session_closed');
+    expect((await c.chunk(id, 2, chunks[2]!)).status).toBe(200);
+    expect((await c.chunk(id, 2, chunks[3]!)).json.error.code).toBe('session_closed');
+  });
+
+  it('is idempotent once complete and refuses a different totalChunks', async () => {
+    const id = await session();
+    const chunks = makeChunks(3, 100);
+    await uploadAll(c, id, chunks);
+    const first = await c.finalize({ sessionId: id, totalChunks: 3 });
+    const second = await c.finalize({ sessionId: id, totalChunks: 3 });
+    expect(second.json).toEqual(first.json);
+    const other = await c.finalize({ sessionId: id, totalChunks: 4 });
+    expect(other.status).toBe(409);
+    expect(other.json.error.code).toBe('total_mismatch');
+  });
+
+  it('refuses a totalChunks below a held index, and chunks at or beyond a known total', async () => {
+    const id = await session();
+    const chunks = makeChunks(5, 100);
+    await uploadAll(c, id, chunks, [4]);
+    expect((await c.finalize({ sessionId: id, totalChunks: 3 })).json.error.code).toBe('total_mismatch');
+    expect((await c.finalize({ sessionId: id, totalChunks: 5 })).json.status).toBe('incomplete');
+    expect((await c.finalize({ sessionId: id, totalChunks: 6 })).json.error.code).toBe('total_mismatch');
+    const beyond = await c.chunk(id, 5, chunks[0]!);
+    expect(beyond.status).toBe(400);
+    expect(beyond.json.error.code).toBe('index_out_of_range');
+  });
+});

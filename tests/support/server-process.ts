@@ -1,0 +1,185 @@
+/**
+ * Real servers for tests, on 127.0.0.1 with an ephemeral port and a temp data directory.
+ *
+ * - `startTestServer`: in-process (fast; injectable clock). `url` is `http://127.0.0.1:<port>` and
+ *   the server's public URL (shareUrl/videoUrl) is the same origin.
+ * - `startServerProcess`: the real entry `node --import tsx src/server/main.ts` as a child
+ *   process (for kill -9 / restart tests). Its stdout/stderr are captured (`output()`).
+ *
+ * Users are created directly in the data directory's SQLite database (WAL makes that safe while
+ * the server runs). The temp data directory is removed on stop() unless the caller passed
+ * `dataDir` or `keepDataDir: true`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildServer } from '../../src/server/app.ts';
+import { loadConfig } from '../../src/server/config.ts';
+import { databaseFile } from '../../src/server/paths.ts';
+import type { MetadataRepo } from '../../src/server/storage/metadata-repo.ts';
+import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
+import { addUser, revokeUser } from '../../src/server/users.ts';
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  /** Creates a user and returns a valid bearer token for it. */
+  createUser(name: string): Promise<string>;
+  /** Revokes every token of the user (later calls answer 401). */
+  revokeUser(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServerProcess extends TestServer {
+  /** Sends the signal (default SIGKILL) and waits for the process to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the process if running (SIGTERM) and starts it again on the same data dir and port. */
+  restart(): Promise<void>;
+  /** Everything the process(es) wrote to stdout and stderr so far. */
+  output(): string;
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'outbox-server-'));
+}
+
+/** Quiet, test-friendly defaults; callers' env wins. */
+const TEST_ENV: Record<string, string> = { LOG_LEVEL: 'warn', OUTBOX_RATE_LIMIT: '1000000', OUTBOX_AUTH_FAILURE_LIMIT: '1000000' };
+
+async function withRepo<T>(dataDir: string, fn: (repo: MetadataRepo) => Promise<T>): Promise<T> {
+  const repo = new SqliteMetadataRepo(databaseFile(dataDir));
+  try {
+    return await fn(repo);
+  } finally {
+    await repo.close();
+  }
+}
+
+export async function startTestServer(
+  opts: { dataDir?: string; env?: Record<string, string>; clock?: () => number; staticDir?: string; keepDataDir?: boolean } = {},
+): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const removeOnStop = !opts.dataDir && !opts.keepDataDir;
+  const config = loadConfig({
+    ...TEST_ENV,
+    ...opts.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    OUTBOX_DATA_DIR: dataDir,
+    OUTBOX_STATIC_DIR: opts.staticDir ?? opts.env?.OUTBOX_STATIC_DIR ?? join(ROOT, 'dist'),
+  });
+  const app = buildServer(config, opts.clock ? { clock: opts.clock } : {});
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  if (!addr || typeof addr !== 'object') throw new Error('server has no address');
+  const clock = opts.clock ?? Date.now;
+  let stopped = false;
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    dataDir,
+    createUser: async (name) => (await addUser(app.outbox.repo, name, clock())).token,
+    revokeUser: async (name) => void (await revokeUser(app.outbox.repo, name, clock())),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await app.close();
+      if (removeOnStop) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startServerProcess(
+  opts: { dataDir?: string; port?: number; env?: Record<string, string>; keepDataDir?: boolean } = {},
+): Promise<ServerProcess> {
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const removeOnStop = !opts.dataDir && !opts.keepDataDir;
+  let port = opts.port ?? 0;
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let log = '';
+  let url = '';
+
+  const spawnOnce = async (): Promise<void> => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...TEST_ENV,
+        LOG_LEVEL: 'info',
+        OUTBOX_STATIC_DIR: join(ROOT, 'dist'),
+        ...opts.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        OUTBOX_DATA_DIR: dataDir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    exited = new Promise((r) => proc.once('exit', () => r()));
+    await new Promise<void>((resolveStart, reject) => {
+      let pending = '';
+      const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${log}`)), 30_000);
+      proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+      proc.stdout!.on('data', (d: Buffer) => {
+        const text = d.toString();
+        log += text;
+        pending += text;
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          if (!line.startsWith('{')) continue;
+          try {
+            const rec = JSON.parse(line) as { event?: string; port?: number };
+            if (rec.event === 'server/listening' && typeof rec.port === 'number') {
+              port = rec.port;
+              url = `http://127.0.0.1:${rec.port}`;
+              clearTimeout(timer);
+              resolveStart();
+            }
+          } catch {
+            // not a log line
+          }
+        }
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited before listening (code ${code}, signal ${signal}):\n${log}`));
+      });
+    });
+  };
+
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const proc = child as ChildProcess | null;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill(signal);
+    await exited;
+  };
+
+  await spawnOnce();
+  let stopped = false;
+  const server: ServerProcess = {
+    get url() {
+      return url;
+    },
+    dataDir,
+    createUser: (name) => withRepo(dataDir, async (repo) => (await addUser(repo, name, Date.now())).token),
+    revokeUser: (name) => withRepo(dataDir, async (repo) => void (await revokeUser(repo, name, Date.now()))),
+    kill,
+    restart: async () => {
+      await kill('SIGTERM');
+      await spawnOnce();
+    },
+    output: () => log,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await kill('SIGTERM');
+      if (removeOnStop) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
