@@ -17,9 +17,13 @@ export async function spawnBenchServer(script: string, env: Record<string, strin
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  killOnExit(child);
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within 30 s`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not start within 30 s`));
+    }, 30_000);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening`)));
     lines.on('line', (line) => {
       try {
@@ -34,6 +38,23 @@ export async function spawnBenchServer(script: string, env: Record<string, strin
     });
   });
   return { origin: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+const children = new Set<ChildProcess>();
+let hooked = false;
+
+/** Never leave a server behind when the benchmark itself dies. */
+export function killOnExit(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => process.exit(130));
+  }
 }
 
 /** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited. */

@@ -5,9 +5,9 @@
  * (`--cpu-prof`).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { stopChild } from './child.ts';
+import { killOnExit, stopChild } from './child.ts';
 
 export interface OurServer {
   origin: string;
@@ -17,6 +17,8 @@ export interface OurServer {
 }
 
 export async function startOurServer(dataDir: string, execArgv: string[] = [], env: Record<string, string> = {}): Promise<OurServer> {
+  // Always a fresh database: the token comes from the first-user line of an empty one.
+  rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', 'src/server/main.ts'], {
     env: {
@@ -30,8 +32,12 @@ export async function startOurServer(dataDir: string, execArgv: string[] = [], e
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  killOnExit(child);
   const { origin, token } = await new Promise<{ origin: string; token: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('our server did not start within 30 s')), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('our server did not start within 30 s'));
+    }, 30_000);
     child.once('exit', (code) => reject(new Error(`our server exited with ${code} before listening`)));
     // main.ts prints "Open this link: <url>/#token=<token>" for the first user of an empty database.
     createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -57,10 +57,11 @@ export class OutboxApp extends LitElement {
       }
       .bar { max-width: 1180px; margin: 0 auto; padding: 10px 20px; display: flex; align-items: center; gap: 16px; flex-wrap: wrap; }
       .brand { display: flex; align-items: center; gap: 10px; font-weight: 700; font-size: 1.0625rem; letter-spacing: -0.01em; margin-right: auto; }
-      .brand img { width: 30px; height: 30px; border-radius: 8px; }
-      nav { display: flex; gap: 4px; order: 3; width: 100%; overflow-x: auto; }
-      @media (min-width: 720px) { nav { order: 0; width: auto; } }
+      .brand img { width: 30px; height: 30px; border-radius: 8px; box-shadow: 0 0 0 1px var(--border); }
+      nav { display: grid; grid-template-columns: repeat(4, 1fr); gap: 4px; order: 3; width: 100%; }
+      @media (min-width: 720px) { nav { display: flex; order: 0; width: auto; } }
       nav button { background: transparent; border-color: transparent; color: var(--muted); min-height: 36px; padding: 6px 12px; }
+      @media (max-width: 719px) { nav button { padding: 6px 4px; font-size: 0.875rem; } }
       nav button[aria-current='page'] { background: var(--surface-2); color: var(--text); border-color: var(--border); }
       .net { font-size: 0.8125rem; }
       main { max-width: 1180px; margin: 0 auto; padding: 24px 20px 48px; }

@@ -75,3 +75,18 @@ describe('http transport', () => {
     expect((await caught(t2.status('A'.repeat(22), ac.signal))).kind).toBe('aborted');
   });
 });
+
+describe('http transport deadline', () => {
+  it('reports a request that never answers as a network error after timeoutMs', async () => {
+    const t = createHttpTransport({
+      baseUrl: 'http://127.0.0.1:9',
+      getToken: async () => null,
+      timeoutMs: 20,
+      fetch: ((_url: string, init: RequestInit) =>
+        new Promise((_, reject) => init.signal!.addEventListener('abort', () => reject(new DOMException('x', 'AbortError'))))) as unknown as typeof fetch,
+    });
+    const e = await caught(t.status('A'.repeat(22)));
+    expect(e.kind).toBe('network');
+    expect(e.message).toMatch(/timed out/);
+  });
+});

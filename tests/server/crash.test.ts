@@ -10,7 +10,7 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 import { client, makeChunks, sha256, shuffle } from './helpers.ts';
 
 const KILLS = Number(process.env.OUTBOX_CRASH_KILLS ?? 3);
-const N = 24;
+const N = 30;
 let server: ServerProcess;
 let token: string;
 
@@ -40,25 +40,28 @@ function uploadUntilDead(url: string, id: string, chunks: Buffer[], indices: num
 
 describe('crash safety', () => {
   it(`survives ${KILLS} kill -9 during chunk writes and completes with the right SHA-256`, async () => {
-    const chunks = makeChunks(N, 1024 * 1024);
+    const chunks = makeChunks(N, 512 * 1024);
     const id = (await client(server.url, token).init()).json.sessionId as string;
 
+    const heldAfterKill: number[] = [];
     for (let k = 0; k < KILLS; k++) {
       const status = (await client(server.url, token).status(id)).json;
       const held = new Set(fromRanges(status.chunks));
       const pending = shuffle([...chunks.keys()].filter((i) => !held.has(i)));
+      if (pending.length === 0) break;
       const uploading = uploadUntilDead(server.url, id, chunks, pending);
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 150));
       await server.kill('SIGKILL');
       await uploading;
       await server.restart();
+      heldAfterKill.push(fromRanges((await client(server.url, token).status(id)).json.chunks).length);
     }
 
     const c = client(server.url, token);
     const status = (await c.status(id)).json;
     expect(status.state).toBe('open');
     const held = new Set(fromRanges(status.chunks));
-    expect(held.size).toBeLessThan(N); // the kills really interrupted the upload
+    expect(heldAfterKill[0]).toBeLessThan(N); // the first kill really interrupted the upload
     for (const i of chunks.keys()) {
       if (held.has(i)) continue;
       const r = await c.chunk(id, i, chunks[i]!);
@@ -71,6 +74,9 @@ describe('crash safety', () => {
     expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, sha256: sha256(whole) });
     expect(sha256((await c.file(id)).bytes)).toBe(sha256(whole));
     expect(server.output()).toContain('"event":"recovery/done"');
+    if (process.env.OUTBOX_CRASH_VERBOSE) {
+      console.log(heldAfterKill, server.output().split('\n').filter((l) => l.includes('recovery/done')).join('\n'));
+    }
   });
 
   it('shuts down gracefully on SIGTERM and comes back with its data', async () => {

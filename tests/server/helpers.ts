@@ -63,7 +63,7 @@ export function client(baseUrl: string, token: string | null) {
       if (opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/octet-stream';
       if (opts.digest !== null) headers['content-digest'] = opts.digest ?? formatContentDigest(sha256(bytes));
       const q = opts.query ?? `sessionId=${encodeURIComponent(sessionId)}&index=${encodeURIComponent(String(index))}`;
-      return fetch(`${baseUrl}${ROUTES.chunk}?${q}`, { method: 'POST', headers, body: bytes }).then(answer);
+      return fetch(`${baseUrl}${ROUTES.chunk}?${q}`, { method: 'POST', headers, body: bytes as BodyInit }).then(answer);
     },
     finalize: (body: Record<string, unknown>) => json('POST', ROUTES.finalize, body),
     finalizeRaw: (body: string) => json('POST', ROUTES.finalize, body),

@@ -4,7 +4,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { AppServices } from '../services.ts';
-import { formatBytes, formatMs, formatPercent } from '../format.ts';
+import { formatBytes, formatDateTime, formatMs, formatPercent } from '../format.ts';
 import { sharedStyles } from '../ui/shared-styles.ts';
 import { overallStats, recordingStats, type OverallStats, type RecordingStats } from './analytics.ts';
 
@@ -45,7 +45,9 @@ export class AnalyticsView extends LitElement {
       table { width: 100%; border-collapse: collapse; font-size: 0.875rem; font-variant-numeric: tabular-nums; }
       th, td { text-align: right; padding: 10px 12px; border-bottom: 1px solid var(--border); white-space: nowrap; }
       th:first-child, td:first-child { text-align: left; white-space: normal; min-width: 10em; }
-      th { color: var(--muted); font-weight: 600; font-size: 0.8125rem; }
+      thead th { color: var(--muted); font-weight: 600; font-size: 0.8125rem; }
+      tbody th { font-weight: 550; }
+      tbody th .when { display: block; font-weight: 400; color: var(--muted); font-size: 0.8125rem; }
       caption { text-align: left; font-weight: 600; padding: 0 0 10px; }
     `,
   ];
@@ -92,7 +94,7 @@ export class AnalyticsView extends LitElement {
               <tbody>
                 ${this.perRecording.map(
                   (r) => html`<tr>
-                    <th scope="row">${r.title ?? 'Untitled'}</th>
+                    <th scope="row">${r.title ?? 'Untitled'}<span class="when">${formatDateTime(r.createdAt)}</span></th>
                     <td>${r.uploadedChunks} / ${r.chunks}</td>
                     <td>${formatBytes(r.bytes)}</td>
                     <td>${formatPercent(r.successRate)}</td>

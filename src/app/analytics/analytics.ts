@@ -25,6 +25,7 @@ export interface UploadStats {
 export interface RecordingStats extends UploadStats {
   recordingId: string;
   title: string | null;
+  createdAt: number;
   stopToLinkMs: number | null;
 }
 
@@ -82,7 +83,7 @@ export function stopToLinkMs(rec: Pick<RecordingRecord, 'stoppedAt' | 'linkReady
 }
 
 export function recordingStats(rec: RecordingRecord, chunks: readonly ChunkRecord[]): RecordingStats {
-  return { recordingId: rec.id, title: rec.title, stopToLinkMs: stopToLinkMs(rec), ...chunkStats(chunks) };
+  return { recordingId: rec.id, title: rec.title, createdAt: rec.createdAt, stopToLinkMs: stopToLinkMs(rec), ...chunkStats(chunks) };
 }
 
 export function overallStats(items: readonly { recording: RecordingRecord; chunks: readonly ChunkRecord[] }[]): OverallStats {

@@ -78,7 +78,20 @@ export class LibraryView extends LitElement {
       header { display: flex; justify-content: space-between; align-items: center; gap: 12px; margin-bottom: 16px; flex-wrap: wrap; }
       ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 12px; }
       li.card { padding: 16px; display: grid; gap: 10px; }
-      .top { display: flex; justify-content: space-between; gap: 12px; align-items: start; flex-wrap: wrap; }
+      .top { display: grid; grid-template-columns: 44px minmax(0, 1fr) auto; gap: 4px 14px; align-items: center; }
+      .thumb {
+        flex: none; width: 44px; height: 44px; border-radius: 10px; display: grid; place-items: center;
+        background: var(--surface-2); color: var(--muted); border: 1px solid var(--border);
+      }
+      .thumb svg { width: 22px; height: 22px; }
+      .thumb.ok { color: var(--ok); background: var(--ok-soft); }
+      .thumb.warn { color: var(--warn); background: var(--warn-soft); }
+      .thumb.danger { color: var(--danger); background: var(--danger-soft); }
+      .thumb.active { color: var(--accent); }
+      @media (max-width: 520px) {
+        .top { grid-template-columns: 44px minmax(0, 1fr); align-items: start; }
+        .top .badge { grid-column: 2; justify-self: start; }
+      }
       .title { font-weight: 600; overflow-wrap: anywhere; }
       .meta { color: var(--muted); font-size: 0.875rem; }
       .actions { display: flex; flex-wrap: wrap; gap: 8px; }
@@ -148,7 +161,10 @@ export class LibraryView extends LitElement {
     return html`
       <li class="card" data-recording-id=${item.id}>
         <div class="top">
-          <div>
+          <div class="thumb ${tone}" aria-hidden="true">
+            <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="2.5" y="6" width="13" height="12" rx="2.5" /><path d="M15.5 10.5 21 7.5v9l-5.5-3" stroke-linejoin="round" /></svg>
+          </div>
+          <div class="text">
             <div class="title">${item.title}</div>
             <div class="meta">${formatDateTime(item.createdAt)} · ${formatBytes(item.bytes)} · on ${where}</div>
           </div>

@@ -29,6 +29,12 @@ const MEDIA_MESSAGES: Record<MediaAccessError['code'], string> = {
   failed: 'The camera or screen could not be opened.',
 };
 
+const TITLES: Record<Source, string> = {
+  camera: 'Camera recording',
+  screen: 'Screen recording',
+  'screen+camera': 'Screen and camera recording',
+};
+
 export class RecorderController implements ReactiveController {
   phase: RecorderPhase = 'idle';
   source: Source = 'camera';
@@ -108,7 +114,7 @@ export class RecorderController implements ReactiveController {
             stream: this.media.record,
             mimeType,
             chunkMs: settings.chunkMs,
-            title: `Recording ${new Date().toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`,
+            title: TITLES[this.source],
             onEnded: (r) => {
               release();
               this.ended(r);

@@ -86,6 +86,18 @@ export class RecorderView extends LitElement {
       .meter { height: 6px; background: var(--surface-2); border-radius: 999px; overflow: hidden; margin-top: 6px; }
       .meter div { height: 100%; background: var(--muted); }
       .status-card { margin-top: 20px; }
+      /* Narrow screens: one column in task order — preview, then what to do next. */
+      @media (max-width: 899px) {
+        .main-col, .side { display: contents; }
+        .stage { order: 1; }
+        .source { order: 2; }
+        .controls { order: 3; }
+        .status-card { order: 4; margin-top: 0; }
+        .storage { order: 5; }
+        .layout.active .controls { order: 2; }
+        .layout.active .status-card { order: 3; }
+        .layout.active .source { order: 4; }
+      }
     `,
   ];
 
@@ -121,8 +133,8 @@ export class RecorderView extends LitElement {
     const r = this.recorder;
     const busy = r.phase !== 'idle';
     return html`
-      <div class="layout">
-        <section aria-label="Preview">
+      <div class="layout ${r.active ? 'active' : ''}">
+        <section class="main-col" aria-label="Preview">
           <div class="stage">
             ${r.preview
               ? html`<video class="main" .srcObject=${r.preview} autoplay muted playsinline aria-label="Live preview"></video>`
@@ -153,7 +165,7 @@ export class RecorderView extends LitElement {
             : nothing}
         </section>
         <aside class="side">
-          <div class="card stack">
+          <div class="card stack source">
             <fieldset ?disabled=${busy}>
               <legend>Source</legend>
               <div class="segmented">
@@ -208,7 +220,7 @@ export class RecorderView extends LitElement {
     if (!s || s.usage === null) return nothing;
     const pct = s.quota ? Math.min(100, (s.usage / s.quota) * 100) : 0;
     return html`
-      <div class="card small">
+      <div class="card small storage">
         <div class="row" style="justify-content:space-between">
           <span>Storage on this device</span>
           ${s.persisted ? html`<span class="badge ok">Persistent</span>` : html`<span class="badge">Best effort</span>`}

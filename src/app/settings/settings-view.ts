@@ -62,12 +62,17 @@ export class SettingsView extends LitElement {
     sharedStyles,
     css`
       :host { display: block; }
-      form { display: grid; gap: 20px; }
+      form { display: grid; gap: 28px; }
       .grid { display: grid; gap: 18px; grid-template-columns: minmax(0, 1fr); }
       @media (min-width: 720px) { .grid { grid-template-columns: 1fr 1fr; } }
       .field { display: grid; gap: 6px; align-content: start; }
       .input { display: flex; align-items: center; gap: 8px; }
-      .input span { color: var(--muted); font-size: 0.875rem; min-width: 3.5em; }
+      .input input { max-width: 180px; }
+      .input span { color: var(--muted); font-size: 0.875rem; }
+      fieldset { border: none; margin: 0; padding: 0; min-width: 0; display: grid; gap: 16px; }
+      legend { font-size: 1rem; font-weight: 650; padding: 0; margin-bottom: 14px; }
+      .check .hint { font-weight: 400; display: block; margin-top: 2px; }
+      .check span { font-weight: 550; }
       .hint { font-size: 0.8125rem; color: var(--muted); }
       .error { font-size: 0.8125rem; color: var(--danger); font-weight: 550; }
       input[aria-invalid='true'] { border-color: var(--danger); }
@@ -94,28 +99,18 @@ export class SettingsView extends LitElement {
     return html`
       <h2>Settings</h2>
       <form class="card" novalidate @submit=${this.save}>
-        <div class="grid">
-          ${FIELDS.map((f) => {
-            const err = this.errors[f.error];
-            const id = `f-${f.key}`;
-            return html`<div class="field">
-              <label for=${id}>${f.label}</label>
-              <div class="input">
-                <input id=${id} type="number" inputmode="decimal" min=${f.min} max=${f.max} step=${f.step}
-                  .value=${this.values[f.key]} aria-invalid=${err ? 'true' : 'false'} aria-describedby="${id}-hint ${id}-err"
-                  @input=${(e: Event) => this.set(f.key, (e.target as HTMLInputElement).value)} />
-                ${f.unit ? html`<span>${f.unit}</span>` : nothing}
-              </div>
-              <p class="hint" id="${id}-hint">${f.hint}</p>
-              <p class="error" id="${id}-err">${err ?? ''}</p>
-            </div>`;
-          })}
-        </div>
-        <label class="check">
-          <input type="checkbox" .checked=${this.values.keepLocalCopy}
-            @change=${(e: Event) => { this.values = { ...this.values, keepLocalCopy: (e.target as HTMLInputElement).checked }; this.saved = false; }} />
-          <span>Keep a copy on this device after upload<br /><span class="hint">Plays offline and can be exported; uses storage until you delete it.</span></span>
-        </label>
+        <fieldset>
+          <legend>Uploads</legend>
+          <div class="grid">${FIELDS.filter((f) => f.key !== 'chunkSeconds').map((f) => this.renderField(f))}</div>
+        </fieldset>
+        <fieldset>
+          <legend>Recording</legend>
+          <div class="grid">${FIELDS.filter((f) => f.key === 'chunkSeconds').map((f) => this.renderField(f))}</div>
+          <label class="check">
+            <input type="checkbox" .checked=${this.values.keepLocalCopy} @change=${this.setKeep} />
+            <span>Keep a copy on this device after upload<span class="hint">Plays offline and can be exported; uses storage until you delete it.</span></span>
+          </label>
+        </fieldset>
         <div class="foot">
           <button class="primary" type="submit">Save settings</button>
           <button class="ghost" type="button" @click=${this.reset}>Restore defaults</button>
@@ -130,6 +125,27 @@ export class SettingsView extends LitElement {
         <button class="ghost" @click=${() => this.dispatchEvent(new CustomEvent('sign-out', { bubbles: true, composed: true }))}>Sign out</button>
       </div>
     `;
+  }
+
+  private renderField(f: FieldSpec) {
+    const err = this.errors[f.error];
+    const id = `f-${f.key}`;
+    return html`<div class="field">
+      <label for=${id}>${f.label}</label>
+      <div class="input">
+        <input id=${id} type="number" inputmode="decimal" min=${f.min} max=${f.max} step=${f.step}
+          .value=${this.values[f.key]} aria-invalid=${err ? 'true' : 'false'} aria-describedby="${id}-hint ${id}-err"
+          @input=${(e: Event) => this.set(f.key, (e.target as HTMLInputElement).value)} />
+        ${f.unit ? html`<span>${f.unit}</span>` : nothing}
+      </div>
+      <p class="hint" id="${id}-hint">${f.hint}</p>
+      <p class="error" id="${id}-err">${err ?? ''}</p>
+    </div>`;
+  }
+
+  private setKeep(e: Event): void {
+    this.values = { ...this.values, keepLocalCopy: (e.target as HTMLInputElement).checked };
+    this.saved = false;
   }
 
   private set(key: FieldSpec['key'], value: string): void {

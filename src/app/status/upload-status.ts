@@ -47,7 +47,8 @@ export class UploadStatus extends LitElement {
       @media (prefers-reduced-motion: reduce) { .dot.recording { animation: none; } }
       .counts { font-variant-numeric: tabular-nums; color: var(--muted); font-size: 0.9375rem; }
       .bar { height: 10px; border-radius: 999px; background: var(--surface-2); overflow: hidden; margin: 10px 0 8px; border: 1px solid var(--border); }
-      .fill { height: 100%; background: var(--accent); border-radius: inherit; transition: width 0.3s ease; }
+      .fill { height: 100%; background: var(--accent); border-radius: inherit; transition: width 0.2s ease; }
+      @media (prefers-reduced-motion: reduce) { .fill { transition: none; } }
       .fill.ok { background: var(--ok); }
       .fill.danger { background: var(--danger); }
       .share { display: flex; gap: 8px; align-items: center; margin-top: 12px; flex-wrap: wrap; }

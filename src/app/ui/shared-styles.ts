@@ -49,7 +49,8 @@ export const sharedStyles = css`
   button:hover:not(:disabled), .button:hover { filter: brightness(0.97); }
   button:disabled { opacity: 0.55; cursor: not-allowed; }
   button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-text); }
-  button.danger { background: var(--danger); border-color: var(--danger); color: #fff; }
+  /* A fixed red in both schemes: white text on the dark scheme's lighter red would be unreadable. */
+  button.danger { background: #dc2626; border-color: #dc2626; color: #fff; }
   button.ghost { background: transparent; }
   button.link { background: none; border: none; padding: 0 4px; min-height: 0; color: var(--accent); text-decoration: underline; }
   :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }

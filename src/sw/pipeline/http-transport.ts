@@ -22,6 +22,11 @@ export interface HttpTransportOptions {
   baseUrl: string;
   getToken: () => Promise<string | null>;
   fetch?: typeof fetch;
+  /**
+   * Per-request deadline. A black-holed connection would otherwise hold an upload slot forever;
+   * a timeout is reported as `network` (outcome unknown, retried, the re-send is a duplicate).
+   */
+  timeoutMs?: number;
 }
 
 export function createHttpTransport(opts: HttpTransportOptions): Transport {
@@ -37,20 +42,24 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
     const token = await opts.getToken();
     const headers: Record<string, string> = { ...init.headers };
     if (token) headers[HEADERS.authorization] = `Bearer ${token}`;
+    const deadline = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const noAnswer = (e: unknown, what: string) =>
+      signal?.aborted
+        ? new TransportError('aborted', { cause: e })
+        : new TransportError('network', { cause: e, message: deadline.aborted ? `${what}: timed out` : `${what}: ${(e as Error)?.message ?? e}` });
     let res: Response;
     try {
-      res = await doFetch(`${base}${path}`, { method: init.method, body: init.body ?? null, headers, signal: signal ?? null });
+      res = await doFetch(`${base}${path}`, { method: init.method, body: init.body ?? null, headers, signal: combined });
     } catch (e) {
-      if (signal?.aborted) throw new TransportError('aborted', { cause: e });
-      throw new TransportError('network', { cause: e, message: `network error: ${(e as Error)?.message ?? e}` });
+      throw noAnswer(e, 'no answer');
     }
     let text: string;
     try {
       text = await res.text();
     } catch (e) {
       // The status line arrived but the body was cut (reset mid-answer): the outcome is unknown.
-      if (signal?.aborted) throw new TransportError('aborted', { cause: e });
-      throw new TransportError('network', { cause: e, status: res.status, message: 'answer cut short' });
+      throw noAnswer(e, 'answer cut short');
     }
     if (!res.ok) {
       let code: string | null = null;

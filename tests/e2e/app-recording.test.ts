@@ -1,0 +1,168 @@
+/**
+ * The recording app in real Chromium with the fake camera, against a real server:
+ * record → stop → link; offline mid-recording; a chunk that keeps failing, then "Retry upload".
+ * Recording length scales with E2E_RECORD_SECONDS (default 6).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { downloadSha256, startE2e, waitForVideo, type E2eEnv } from '../support/e2e-fixtures.ts';
+import { APP_PERMISSIONS } from '../support/browser.ts';
+import { ROUTES } from '../../src/shared/api.ts';
+import { RECORD_SECONDS, progressValue, readOutbox, sleep, statusKind, waitForController, waitForRecorder } from '../app/browser-helpers.ts';
+
+let env: E2eEnv;
+
+beforeAll(async () => {
+  env = await startE2e();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+async function freshApp(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await env.browser.newContext({ permissions: APP_PERMISSIONS });
+  context.on('console', (m) => env.console.push(m.text()));
+  // Count the recorder's chunks independently of the app, to prove none was dropped on the way.
+  await context.addInitScript(() => {
+    const Native = window.MediaRecorder;
+    const w = window as unknown as { __chunksEmitted: number };
+    w.__chunksEmitted = 0;
+    window.MediaRecorder = class extends Native {
+      constructor(...args: ConstructorParameters<typeof MediaRecorder>) {
+        super(...args);
+        this.addEventListener('dataavailable', () => w.__chunksEmitted++);
+      }
+    };
+  });
+  const page = await context.newPage();
+  await page.goto(`${env.server.url}/#token=${encodeURIComponent(env.token)}`);
+  await waitForRecorder(page);
+  await waitForController(page);
+  return { context, page };
+}
+
+const chunksEmitted = (page: Page) => page.evaluate(() => (window as unknown as { __chunksEmitted: number }).__chunksEmitted);
+
+async function serverVideo(recordingId: string) {
+  const listed = await waitForVideo(env.server, env.token, recordingId);
+  const res = await fetch(`${env.server.url}${ROUTES.video(listed.videoId)}`, { headers: { authorization: `Bearer ${env.token}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { state: string; videoId: string; totalChunks: number; sha256: string };
+}
+
+describe('recording app', () => {
+  it('records from the start-up link, stops, shows the share link, and the server file matches the outbox', async () => {
+    const { context, page } = await freshApp();
+    try {
+      // The token left the address bar at once.
+      expect(page.url()).not.toContain('token');
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
+      await sleep(RECORD_SECONDS * 1000);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+
+      await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
+      expect(await progressValue(page)).toBe('100');
+      const shareUrl = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+      expect(shareUrl).toMatch(new RegExp(`^${env.server.url}/s/[A-Za-z0-9_-]+$`));
+      await expect.poll(() => page.getByRole('button', { name: 'Copy link' }).isVisible()).toBe(true);
+
+      const [local] = await readOutbox(page);
+      expect(local).toBeDefined();
+      expect(local!.state).toBe('complete');
+      expect(local!.indices).toEqual([...Array(local!.chunkCount).keys()]); // gap-free from 0
+      expect(local!.totalChunks).toBe(local!.chunkCount);
+      expect(local!.chunkCount).toBe(await chunksEmitted(page));
+      expect(local!.chunkCount).toBeGreaterThanOrEqual(Math.floor(RECORD_SECONDS / 2));
+
+      const video = await serverVideo(local!.id);
+      expect(video.state).toBe('complete');
+      expect(video.totalChunks).toBe(local!.chunkCount);
+      expect(shareUrl).toContain('/s/');
+      const file = await downloadSha256(env.server, env.token, video.videoId);
+      expect(file.sha256).toBe(local!.sha256);
+      expect(video.sha256).toBe(local!.sha256);
+      expect(file.size).toBe(local!.bytes);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps recording offline: waits for network while chunks pile up, then uploads them and completes', async () => {
+    const { context, page } = await freshApp();
+    try {
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
+      await sleep(2500);
+      await context.setOffline(true);
+      await expect.poll(() => statusKind(page)).toBe('waiting-network');
+      await expect.poll(() => page.getByTestId('connectivity').innerText()).toBe('Offline');
+      const offlineSeconds = Math.max(6, RECORD_SECONDS);
+      await sleep(offlineSeconds * 1000);
+      // Still recording, still saying so, and chunks are waiting in the outbox.
+      expect(await statusKind(page)).toBe('waiting-network');
+      expect(await page.getByRole('button', { name: 'Stop recording' }).isEnabled()).toBe(true);
+      const [during] = await readOutbox(page);
+      const waiting = (during!.chunkStates.pending ?? 0) + (during!.chunkStates.uploading ?? 0);
+      expect(waiting).toBeGreaterThanOrEqual(Math.floor(offlineSeconds / 2) - 1);
+
+      await context.setOffline(false);
+      await sleep(2000);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      await expect.poll(() => statusKind(page), { timeout: 40_000 }).toBe('complete');
+
+      const [local] = await readOutbox(page);
+      expect(local!.indices).toEqual([...Array(local!.chunkCount).keys()]);
+      expect(local!.chunkCount).toBe(await chunksEmitted(page));
+      const video = await serverVideo(local!.id);
+      expect(video.totalChunks).toBe(local!.chunkCount);
+      expect((await downloadSha256(env.server, env.token, video.videoId)).sha256).toBe(local!.sha256);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a chunk that failed every attempt as failed, and "Retry upload" completes it', async () => {
+    const { context, page } = await freshApp();
+    try {
+      // Short backoff through the Settings form, so five attempts take about 1.5 s.
+      await page.getByRole('button', { name: 'Settings' }).click();
+      await page.getByLabel('First retry delay').fill('100');
+      await page.getByLabel('Attempts per chunk').fill('5');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByText('Saved.').waitFor();
+
+      // The server refuses chunk 1 with 500 until the route is removed (the worker's fetches are routed too).
+      let hits = 0;
+      let failing = true;
+      await context.route(/\/api\/v1\/videos\/chunk\?.*\bindex=1\b/, async (route) => {
+        if (!failing) return route.continue();
+        hits++;
+        await route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal_error', message: 'injected' } }) });
+      });
+
+      await page.getByRole('button', { name: 'Record' }).click();
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
+      await sleep(5000);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+
+      await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('failed');
+      expect(hits).toBe(5);
+      const retry = page.getByRole('button', { name: 'Retry upload' });
+      expect(await retry.isVisible()).toBe(true);
+      expect(Number(await progressValue(page))).toBeLessThan(100);
+      const [failed] = await readOutbox(page);
+      expect(failed!.chunkStates.failed).toBe(1);
+
+      failing = false;
+      await retry.click();
+      await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
+      const [local] = await readOutbox(page);
+      const video = await serverVideo(local!.id);
+      expect((await downloadSha256(env.server, env.token, video.videoId)).sha256).toBe(local!.sha256);
+    } finally {
+      await context.close();
+    }
+  });
+});
