@@ -141,7 +141,7 @@ describe('recording app', () => {
         await route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal_error', message: 'injected' } }) });
       });
 
-      await page.getByRole('button', { name: 'Record' }).click();
+      await page.getByRole('button', { name: 'Record', exact: true }).click();
       await page.getByRole('button', { name: 'Start recording' }).click();
       await page.getByRole('button', { name: 'Stop recording' }).waitFor();
       await sleep(5000);

@@ -20,9 +20,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { build, type Rolldown } from 'vite';
+import { expect } from 'vitest';
 import { ROUTES, type VideoStatus } from '../../src/shared/api.ts';
 import { SYNC_TAG } from '../../src/shared/messages.ts';
-import { APP_PERMISSIONS, launchBrowser } from './browser.ts';
+import { chromium } from 'playwright-core';
+import { APP_PERMISSIONS, CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from './browser.ts';
 import { startTestServer, type TestServer } from './server-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -31,44 +33,72 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 export interface E2eEnv {
   server: TestServer;
-  browser: Browser;
+  /** Null for a persistent profile (launchPersistentContext has no separate Browser). */
+  browser: Browser | null;
+  /** Replaced by relaunch(). */
   context: BrowserContext;
   /** Service-worker and page console lines (JSON log events included), for diagnostics. */
   console: string[];
   token: string;
   /** Stops the server (idempotent; close() then skips it). */
   stopServer(): Promise<void>;
+  /** Persistent profile only: closes the browser and starts it again on the same profile. */
+  relaunch(): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
-/** A test server on dist/, a user, and a fresh (off-the-record) Chromium context. */
-export async function startE2e(opts: { env?: Record<string, string>; bypassCSP?: boolean } = {}): Promise<E2eEnv> {
+/**
+ * A test server on dist/, a user, and Chromium: a fresh off-the-record context, or with
+ * `persistent` a temporary profile directory that relaunch() reopens (browser-restart tests).
+ */
+export async function startE2e(opts: { env?: Record<string, string>; bypassCSP?: boolean; persistent?: boolean } = {}): Promise<E2eEnv> {
   const server = await startTestServer({ staticDir: join(ROOT, 'dist'), ...(opts.env ? { env: opts.env } : {}) });
   const token = await server.createUser(`e2e-${Math.random().toString(36).slice(2, 8)}`);
-  const browser = await launchBrowser();
-  // Browser.grantPermissions denies every permission not listed: background-sync must be there.
+  const lines: string[] = [];
+  const onConsole = (m: ConsoleMessage) => lines.push(m.text());
   // bypassCSP: Playwright runs page.evaluate(fn) through eval inside the page, which the server's
   // CSP (no 'unsafe-eval') refuses. Pass false in a test that checks the app under its real CSP
   // (it then cannot use the outbox harness). The service worker's own CSP is unaffected.
-  const context = await browser.newContext({ permissions: APP_PERMISSIONS, bypassCSP: opts.bypassCSP ?? true });
-  const lines: string[] = [];
-  const onConsole = (m: ConsoleMessage) => lines.push(m.text());
+  const bypassCSP = opts.bypassCSP ?? true;
+  let browser: Browser | null = null;
+  const profileDir = opts.persistent ? mkdtempSync(join(tmpdir(), 'outbox-profile-')) : null;
+  // browser.ts's launchPersistent() takes no context options; bypassCSP is needed here too.
+  const launchProfile = (dir: string) =>
+    chromium.launchPersistentContext(dir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, permissions: APP_PERMISSIONS, bypassCSP });
+  let context: BrowserContext;
+  if (profileDir) {
+    context = await launchProfile(profileDir);
+  } else {
+    browser = await launchBrowser();
+    // Browser.grantPermissions denies every permission not listed: background-sync must be there.
+    context = await browser.newContext({ permissions: APP_PERMISSIONS, bypassCSP });
+  }
   context.on('console', onConsole);
   let stopped: Promise<void> | null = null;
   const stopServer = () => (stopped ??= server.stop());
-  return {
+  const env: E2eEnv = {
     server,
     browser,
     context,
     console: lines,
     token,
     stopServer,
+    relaunch: async () => {
+      if (!profileDir) throw new Error('relaunch() needs startE2e({ persistent: true })');
+      await env.context.close();
+      env.context = await launchProfile(profileDir);
+      // Attached after launch: console lines of a sync fired during start-up may be missed.
+      env.context.on('console', onConsole);
+      return env.context;
+    },
     close: async () => {
-      await context.close().catch(() => {});
-      await browser.close().catch(() => {});
+      await env.context.close().catch(() => {});
+      await browser?.close().catch(() => {});
+      if (profileDir) rmSync(profileDir, { recursive: true, force: true });
       await stopServer();
     },
   };
+  return env;
 }
 
 /** Parsed JSON log events seen on the console (page and service worker). */
@@ -318,4 +348,18 @@ export async function downloadSha256(server: TestServer, token: string, videoId:
   if (!res.ok) throw new Error(`download: HTTP ${res.status}`);
   const buf = Buffer.from(await res.arrayBuffer());
   return { sha256: createHash('sha256').update(buf).digest('hex'), size: buf.length };
+}
+
+/**
+ * The server holds every index exactly once, nothing is missing, and both the SHA-256 it
+ * reports and the file it serves equal the local concatenation.
+ */
+export async function expectServerCopy(env: E2eEnv, rec: WrittenRecording, timeoutMs = 20_000): Promise<VideoStatus> {
+  const video = await waitForVideo(env.server, env.token, rec.recordingId, undefined, timeoutMs);
+  expect(video.chunks).toEqual([[0, rec.count - 1]]);
+  expect(video.receivedChunks).toBe(rec.count);
+  expect(video.missing).toEqual([]);
+  expect(video.sha256).toBe(rec.sha256);
+  expect(await downloadSha256(env.server, env.token, video.videoId)).toEqual({ sha256: rec.sha256, size: rec.bytes });
+  return video;
 }

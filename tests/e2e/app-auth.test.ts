@@ -1,0 +1,93 @@
+/**
+ * Sign-in: the clear screen when no token is stored (a pasted start-up link signs in), and a
+ * token revoked mid-recording — uploads are held with "Sign-in required", recording goes on,
+ * and a new token resumes them to a complete, matching video.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { APP_PERMISSIONS, launchBrowser } from '../support/browser.ts';
+import { downloadSha256, waitForVideo } from '../support/e2e-fixtures.ts';
+import { startTestServer, type TestServer } from '../support/server-process.ts';
+import { databaseFile } from '../../src/server/paths.ts';
+import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
+import { rotateToken } from '../../src/server/users.ts';
+import { readOutbox, sleep, statusKind, waitForController, waitForRecorder } from '../app/browser-helpers.ts';
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Revokes the user's tokens and returns a new one (as `npm run user` would). */
+async function rotate(name: string): Promise<string> {
+  const repo = new SqliteMetadataRepo(databaseFile(server.dataDir));
+  try {
+    return await rotateToken(repo, name, Date.now());
+  } finally {
+    await repo.close();
+  }
+}
+
+describe('sign-in', () => {
+  it('shows a sign-in screen without a token; pasting the start-up link signs in', async () => {
+    const token = await server.createUser('paste');
+    const context = await browser.newContext({ permissions: APP_PERMISSIONS });
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.getByRole('heading', { name: 'Sign in to Outbox Recorder' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Start recording' }).count()).toBe(0);
+      await page.getByLabel('Sign-in link or token').fill('not-a-valid-token');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('The server refused this token').waitFor();
+      await page.getByLabel('Sign-in link or token').fill(`${server.url}/#token=${token}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await waitForRecorder(page);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('holds uploads when the token is revoked mid-recording and resumes them with a new one', async () => {
+    const token = await server.createUser('revoked');
+    const context = await browser.newContext({ permissions: APP_PERMISSIONS });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/#token=${token}`);
+      await waitForRecorder(page);
+      await waitForController(page);
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
+      await sleep(2500);
+      const fresh = await rotate('revoked');
+
+      await page.getByRole('heading', { name: 'Sign in again to keep uploading' }).waitFor({ timeout: 15_000 });
+      await expect.poll(() => statusKind(page)).toBe('auth-required');
+      // Recording is not interrupted by the refusal.
+      expect(await page.getByRole('button', { name: 'Stop recording' }).isEnabled()).toBe(true);
+      await sleep(2000);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      await page.getByRole('button', { name: 'Start recording' }).waitFor();
+      const [held] = await readOutbox(page);
+      expect(held!.chunkStates.uploaded ?? 0).toBeLessThan(held!.chunkCount);
+
+      await page.getByLabel('Sign-in link or token').fill(fresh);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
+      expect(await page.getByRole('heading', { name: 'Sign in again to keep uploading' }).count()).toBe(0);
+
+      const [local] = await readOutbox(page);
+      const video = await waitForVideo(server, fresh, local!.id);
+      expect((await downloadSha256(server, fresh, video.videoId)).sha256).toBe(local!.sha256);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * The real server entry (src/server/main.ts) as a child process that can be killed with SIGKILL
+ * and restarted on the same data directory many times a minute.
+ *
+ * Why not tests/support/server-process.ts's `startServerProcess`: it starts through
+ * `node --import tsx`, which transpiles the whole server on every start (2–8 s per start on this
+ * shared 2-core machine), so a 50-kill soak would take minutes. Here the same source is bundled
+ * once per test file with esbuild (already installed as tsx's dependency) into one ESM file;
+ * better-sqlite3 stays external because it is a native addon. Every restart then costs a plain
+ * `node server.mjs` start. The code under test is unchanged: same modules, same entry.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { databaseFile } from '../../../src/server/paths.ts';
+import { SqliteMetadataRepo } from '../../../src/server/storage/sqlite-metadata-repo.ts';
+import { addUser } from '../../../src/server/users.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+/** Inside the project so the bundle resolves better-sqlite3 from node_modules; gitignored. */
+const OUT_DIR = join(ROOT, 'tests', '.tmp');
+
+export async function bundleServer(): Promise<string> {
+  const { build } = await import('esbuild');
+  mkdirSync(OUT_DIR, { recursive: true });
+  const outfile = join(OUT_DIR, `fault-server-${process.pid}-${Date.now()}.mjs`);
+  await build({
+    entryPoints: [join(ROOT, 'src/server/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    outfile,
+    logLevel: 'error',
+    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+    banner: { js: "import { createRequire as __faultsCreateRequire } from 'node:module'; const require = __faultsCreateRequire(import.meta.url);" },
+  });
+  return outfile;
+}
+
+export interface ServerChild {
+  readonly url: string;
+  readonly dataDir: string;
+  /** How many processes were started (1 + restarts). */
+  readonly starts: number;
+  createUser(name: string): Promise<string>;
+  /** SIGKILL (default) and wait for the exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on the same data directory (after a kill). */
+  start(): Promise<void>;
+  output(): string;
+  stop(): Promise<void>;
+  removeBundle(): void;
+}
+
+export async function startServerChild(opts: { bundle: string; dataDir: string; env?: Record<string, string> }): Promise<ServerChild> {
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let url = '';
+  let log = '';
+  let starts = 0;
+
+  const start = async (): Promise<void> => {
+    const proc = spawn(process.execPath, [opts.bundle], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'info',
+        OUTBOX_RATE_LIMIT: '1000000',
+        OUTBOX_AUTH_FAILURE_LIMIT: '1000000',
+        OUTBOX_STATIC_DIR: join(ROOT, 'dist'),
+        ...opts.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        OUTBOX_DATA_DIR: opts.dataDir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    starts++;
+    exited = new Promise((r) => proc.once('exit', () => r()));
+    await new Promise<void>((ok, fail) => {
+      let pending = '';
+      const timer = setTimeout(() => fail(new Error(`server did not start in 30 s:\n${log.slice(-4000)}`)), 30_000);
+      proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+      proc.stdout!.on('data', (d: Buffer) => {
+        const text = d.toString();
+        log += text;
+        pending += text;
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          const m = /"event":"server\/listening".*"port":(\d+)/.exec(line);
+          if (m) {
+            url = `http://127.0.0.1:${m[1]}`;
+            clearTimeout(timer);
+            ok();
+          }
+        }
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        fail(new Error(`server exited before listening (code ${code}, signal ${signal}):\n${log.slice(-4000)}`));
+      });
+    });
+  };
+
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    const proc = child as ChildProcess | null;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill(signal);
+    await exited;
+  };
+
+  await start();
+  return {
+    get url() {
+      return url;
+    },
+    get starts() {
+      return starts;
+    },
+    dataDir: opts.dataDir,
+    createUser: async (name) => {
+      // WAL lets this connection write beside the running server (see sqlite-metadata-repo.ts).
+      const repo = new SqliteMetadataRepo(databaseFile(opts.dataDir));
+      try {
+        return (await addUser(repo, name, Date.now())).token;
+      } finally {
+        await repo.close();
+      }
+    },
+    kill,
+    start,
+    output: () => log,
+    stop: () => kill('SIGTERM'),
+    removeBundle: () => rmSync(opts.bundle, { force: true }),
+  };
+}
