@@ -135,7 +135,6 @@ export class OutboxApp extends LitElement {
 
   private renderSignIn(compact: boolean) {
     return html`<sign-in-view
-      class=${compact ? 'card' : ''}
       ?compact=${compact}
       reason=${this.session.status === 'refused' ? 'refused' : 'signed-out'}
       .error=${this.session.formError}

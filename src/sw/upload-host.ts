@@ -6,14 +6,17 @@
  * tests/sw/upload-host.test.ts runs it with fakes.
  *
  * Rules (DESIGN.md "Browser tests" and "Lessons from peers"):
- * - Drain on start-up, `online`, every valid page message, and `sync`.
- * - A drain that ends blocked offline with work left registers the sync tag, so the browser wakes
- *   the worker when connectivity returns even after every tab closed. A drain that throws
- *   registers it too (if online it fires at once and the next drain retries).
+ * - Drain on start-up, `online`, every valid page message, and `sync`; a sync also gives failed
+ *   chunks a new round of attempts.
+ * - A drain that ends with work left while the browser is offline registers the sync tag, so the
+ *   browser wakes the worker when connectivity returns, even after every tab closed.
+ * - Never register the tag while online: Chromium fires it at once, and a server that is down
+ *   would turn that into a tight sync → fail → register loop. Online with work left (server
+ *   unreachable, long backoff, a drain that threw) re-arms a timer while the worker lives; if the
+ *   browser stops the worker first, the next wake-up's start-up drain catches up.
  * - The sync handler never rejects: a rejected sync lands in Chromium's backoff of minutes, during
  *   which neither an online toggle nor re-registering re-fires it. It resolves after doing what it
- *   could and re-registers only if work remains while offline; while alive, the pipeline waits
- *   through short backoffs itself and a timer covers the long ones.
+ *   could, and the pipeline waits through short backoffs itself.
  */
 import type { PageToWorker, WorkerToPage } from '../shared/messages.ts';
 import { parsePageMessage } from '../shared/messages.ts';
@@ -21,6 +24,9 @@ import type { ProgressSnapshot } from '../shared/progress.ts';
 import type { Logger } from '../shared/log.ts';
 import { DrainScheduler, type LockRunner } from './drain-scheduler.ts';
 import type { DrainOutcome } from './pipeline/ports.ts';
+
+/** Online but the server could not be reached and gave no backoff deadline: try again after this. */
+export const UNREACHABLE_RETRY_MS = 30_000;
 
 export type DrainResult = DrainOutcome;
 /** What the host needs of UploadPipeline (src/sw/pipeline/pipeline.ts). */
@@ -83,13 +89,17 @@ export class UploadHost {
       await this.#afterDrain(outcome, reason);
     } catch (err) {
       this.#ports.logger.error({ reason, err: String(err) }, 'drain-failed');
-      await this.#registerSync('drain-failed');
+      await this.#rearm(null, 'drain-failed');
     }
   }
 
-  /** The `sync` event's work. Resolves, never rejects (see the header). */
+  /**
+   * The `sync` event's work: failed chunks get a new round of attempts (issue 4: "retried on the
+   * next sync, reconnect, or the user's retry"), then the drain. Resolves, never rejects.
+   */
   async onSync(tag: string, lastChance: boolean): Promise<void> {
     this.#ports.logger.info({ tag, lastChance, online: this.#ports.isOnline() }, 'sync-event');
+    this.#pendingRetry = {};
     await this.drain(`sync:${tag}`);
   }
 
@@ -111,7 +121,8 @@ export class UploadHost {
           (err: unknown) => this.#ports.logger.error({ err: String(err) }, 'snapshot-failed'),
         );
       case 'pipeline/retry':
-        this.#pendingRetry = msg.recordingId ? { recordingId: msg.recordingId } : {};
+        // A retry of everything absorbs a narrower one pending in the same coalesced drain.
+        this.#pendingRetry = this.#pendingRetry && !this.#pendingRetry.recordingId ? this.#pendingRetry : msg.recordingId ? { recordingId: msg.recordingId } : {};
         return this.drain(msg.type);
       case 'auth/token-changed':
         this.#authRequired = false;
@@ -127,12 +138,13 @@ export class UploadHost {
   #drainOnce(reason: string): Promise<DrainResult> {
     const retry = this.#pendingRetry;
     this.#pendingRetry = null;
-    return retry ? this.#ports.pipeline.retry(retry.recordingId) : this.#ports.pipeline.drain(reason);
+    if (!retry) return this.#ports.pipeline.drain(reason);
+    this.#ports.logger.info({ reason, recordingId: retry.recordingId ?? null }, 'retry-failed-chunks');
+    return this.#ports.pipeline.retry(retry.recordingId);
   }
 
   async #afterDrain(outcome: DrainResult, reason: string): Promise<void> {
-    const { logger } = this.#ports;
-    logger.info({ reason, ...outcome }, 'drain-ended');
+    this.#ports.logger.info({ reason, ...outcome }, 'drain-ended');
     this.#cancelTimer?.();
     this.#cancelTimer = null;
     if (outcome.done) return;
@@ -140,16 +152,18 @@ export class UploadHost {
       this.#announceAuth();
       return;
     }
-    if (outcome.blocked === 'offline' || !this.#ports.isOnline()) {
-      await this.#registerSync('offline');
+    await this.#rearm(outcome.nextWakeAt, outcome.blocked ?? 'backoff');
+  }
+
+  /** Work is left: a sync if the browser is offline, else a timer while this context lives. */
+  async #rearm(nextWakeAt: number | null, why: string): Promise<void> {
+    if (!this.#ports.isOnline()) {
+      await this.#registerSync(why);
       return;
     }
-    if (outcome.nextWakeAt !== null) {
-      // A backoff longer than the pipeline waits in one drain: retry while this worker lives.
-      // If the browser stops the worker first, the next wake-up's start-up drain catches up.
-      const delay = Math.max(0, outcome.nextWakeAt - this.#ports.now());
-      this.#cancelTimer = this.#ports.setTimer(delay, () => void this.drain('backoff-timer'));
-    }
+    const at = nextWakeAt ?? this.#ports.now() + UNREACHABLE_RETRY_MS;
+    this.#cancelTimer?.();
+    this.#cancelTimer = this.#ports.setTimer(Math.max(0, at - this.#ports.now()), () => void this.drain(`timer:${why}`));
   }
 
   async #registerSync(why: string): Promise<void> {

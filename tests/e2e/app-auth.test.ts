@@ -3,6 +3,8 @@
  * token revoked mid-recording — uploads are held with "Sign-in required", recording goes on,
  * and a new token resumes them to a complete, matching video.
  */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { APP_PERMISSIONS, launchBrowser } from '../support/browser.ts';
@@ -13,10 +15,12 @@ import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-rep
 import { rotateToken } from '../../src/server/users.ts';
 import { readOutbox, sleep, statusKind, waitForController, waitForRecorder } from '../app/browser-helpers.ts';
 
+const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
   server = await startTestServer();
   browser = await launchBrowser();
 });
@@ -42,7 +46,9 @@ describe('sign-in', () => {
     try {
       const page = await context.newPage();
       await page.goto(server.url);
+      await page.setViewportSize({ width: 360, height: 720 });
       await page.getByRole('heading', { name: 'Sign in to Outbox Recorder' }).waitFor();
+      await page.screenshot({ path: join(SHOTS, 'sign-in-light-360.png') });
       expect(await page.getByRole('button', { name: 'Start recording' }).count()).toBe(0);
       await page.getByLabel('Sign-in link or token').fill('not-a-valid-token');
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -60,6 +66,7 @@ describe('sign-in', () => {
     const context = await browser.newContext({ permissions: APP_PERMISSIONS });
     try {
       const page = await context.newPage();
+      await page.setViewportSize({ width: 1280, height: 800 });
       await page.goto(`${server.url}/#token=${token}`);
       await waitForRecorder(page);
       await waitForController(page);
@@ -70,6 +77,8 @@ describe('sign-in', () => {
 
       await page.getByRole('heading', { name: 'Sign in again to keep uploading' }).waitFor({ timeout: 15_000 });
       await expect.poll(() => statusKind(page)).toBe('auth-required');
+      await sleep(500);
+      await page.screenshot({ path: join(SHOTS, 'sign-in-required-light-1280.png') });
       // Recording is not interrupted by the refusal.
       expect(await page.getByRole('button', { name: 'Stop recording' }).isEnabled()).toBe(true);
       await sleep(2000);

@@ -80,11 +80,12 @@ describe('library', () => {
     await row.getByRole('button', { name: 'Remove from this device' }).click();
     await page.getByText('Removed from this device.').waitFor();
     expect((await readOutbox(page)).map((r) => r.id)).not.toContain(done!.id);
-    expect(await row.getByRole('button', { name: 'Play from device' }).count()).toBe(0);
+    await expect.poll(() => row.getByRole('button', { name: 'Play from device' }).count()).toBe(0);
+    await row.getByText('on server').waitFor();
     await row.getByRole('button', { name: 'Delete…' }).click();
     await row.getByRole('button', { name: 'Delete from server' }).click();
     await page.getByText('Deleted from the server.').waitFor();
-    expect(await row.count()).toBe(0);
+    await expect.poll(() => row.count()).toBe(0);
     expect(await findVideo(env.server, env.token, done!.id)).toBeNull();
   });
 });

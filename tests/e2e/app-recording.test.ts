@@ -20,6 +20,7 @@ afterAll(async () => {
 });
 
 async function freshApp(): Promise<{ context: BrowserContext; page: Page }> {
+  if (!env.browser) throw new Error('startE2e() gives a browser unless persistent');
   const context = await env.browser.newContext({ permissions: APP_PERMISSIONS });
   context.on('console', (m) => env.console.push(m.text()));
   // Count the recorder's chunks independently of the app, to prove none was dropped on the way.
@@ -83,6 +84,52 @@ describe('recording app', () => {
       expect(file.sha256).toBe(local!.sha256);
       expect(video.sha256).toBe(local!.sha256);
       expect(file.size).toBe(local!.bytes);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('records the screen with the camera shown in the preview only; pause and resume', async () => {
+    const { context, page } = await freshApp();
+    try {
+      await page.getByRole('radio', { name: 'Screen + camera' }).check();
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 20_000 });
+      const previews = await page.locator('recorder-view video').evaluateAll((vs) => vs.map((v) => v.getAttribute('aria-label')));
+      expect(previews).toEqual(['Live preview', 'Camera preview']);
+      await sleep(2000);
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await expect.poll(() => statusKind(page)).toBe('paused');
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await expect.poll(() => statusKind(page)).toBe('recording');
+      await sleep(1000);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
+      const [local] = await readOutbox(page);
+      expect(local!.chunkCount).toBe(await chunksEmitted(page));
+      const video = await serverVideo(local!.id);
+      expect((await downloadSha256(env.server, env.token, video.videoId)).sha256).toBe(local!.sha256);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('closes a recording cut off by a closed tab on the next start, and uploads what was saved', async () => {
+    const { context, page } = await freshApp();
+    try {
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
+      await sleep(4500);
+      await page.close(); // no stop(): the outbox still says "recording"
+      const again = await context.newPage();
+      await again.goto(env.server.url);
+      await waitForRecorder(again);
+      await expect.poll(async () => (await readOutbox(again))[0]?.state, { timeout: 30_000 }).toBe('complete');
+      const [local] = await readOutbox(again);
+      expect(local!.chunkCount).toBeGreaterThanOrEqual(1);
+      expect(local!.totalChunks).toBe(local!.chunkCount);
+      const video = await serverVideo(local!.id);
+      expect((await downloadSha256(env.server, env.token, video.videoId)).sha256).toBe(local!.sha256);
     } finally {
       await context.close();
     }

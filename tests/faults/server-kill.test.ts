@@ -162,7 +162,7 @@ describe('kill -9 soak', () => {
       }
       const inFlight = { n: 0 };
       const work = runTasks(shuffled(tasks), inFlight);
-      await new Promise((r) => setTimeout(r, 5 + Math.floor(random() * 120)));
+      await new Promise((r) => setTimeout(r, 20 + Math.floor(random() * 300)));
       if (inFlight.n > 0) killsDuringRequests++;
       await server.kill('SIGKILL');
       await work;

@@ -28,6 +28,7 @@ import { APP_PERMISSIONS, CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from './
 import { startTestServer, type TestServer } from './server-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+export const DIST = join(ROOT, 'dist');
 
 // ---- server + browser ---------------------------------------------------------------------
 
@@ -51,8 +52,17 @@ export interface E2eEnv {
  * A test server on dist/, a user, and Chromium: a fresh off-the-record context, or with
  * `persistent` a temporary profile directory that relaunch() reopens (browser-restart tests).
  */
-export async function startE2e(opts: { env?: Record<string, string>; bypassCSP?: boolean; persistent?: boolean } = {}): Promise<E2eEnv> {
-  const server = await startTestServer({ staticDir: join(ROOT, 'dist'), ...(opts.env ? { env: opts.env } : {}) });
+export async function startE2e(
+  opts: {
+    env?: Record<string, string>;
+    bypassCSP?: boolean;
+    persistent?: boolean;
+    serviceWorkers?: 'allow' | 'block';
+    /** Defaults to the built dist/; a copy lets a test change the build under a running app. */
+    staticDir?: string;
+  } = {},
+): Promise<E2eEnv> {
+  const server = await startTestServer({ staticDir: opts.staticDir ?? DIST, ...(opts.env ? { env: opts.env } : {}) });
   const token = await server.createUser(`e2e-${Math.random().toString(36).slice(2, 8)}`);
   const lines: string[] = [];
   const onConsole = (m: ConsoleMessage) => lines.push(m.text());
@@ -71,7 +81,8 @@ export async function startE2e(opts: { env?: Record<string, string>; bypassCSP?:
   } else {
     browser = await launchBrowser();
     // Browser.grantPermissions denies every permission not listed: background-sync must be there.
-    context = await browser.newContext({ permissions: APP_PERMISSIONS, bypassCSP });
+    // serviceWorkers 'block' makes registration fail: the app then runs its page fallback.
+    context = await browser.newContext({ permissions: APP_PERMISSIONS, bypassCSP, serviceWorkers: opts.serviceWorkers ?? 'allow' });
   }
   context.on('console', onConsole);
   let stopped: Promise<void> | null = null;
@@ -118,8 +129,11 @@ export function logEvents(lines: string[], event?: string): Array<Record<string,
 
 // ---- the app in a page --------------------------------------------------------------------
 
-/** Opens the app at `origin` with `#token=…`, waits until its worker controls it, installs the harness. */
-export async function openApp(context: BrowserContext, origin: string, token: string): Promise<Page> {
+/**
+ * Opens the app at `origin` with `#token=…`, installs the harness, stores the token, and (unless
+ * `controlled: false`, for contexts that block service workers) waits until the worker controls it.
+ */
+export async function openApp(context: BrowserContext, origin: string, token: string, opts: { controlled?: boolean } = {}): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${origin}/#token=${encodeURIComponent(token)}`);
   await installHarness(page);
@@ -130,7 +144,7 @@ export async function openApp(context: BrowserContext, origin: string, token: st
     const client = await h.client();
     client.tokenChanged();
   }, token);
-  await waitForController(page);
+  if (opts.controlled ?? true) await waitForController(page);
   return page;
 }
 

@@ -90,6 +90,12 @@ describe('UploadHost', () => {
     expect(h.syncs()).toBe(0);
   });
 
+  it('retries failed chunks of every recording on a sync event', async () => {
+    const h = makeHost();
+    await h.host.onSync('outbox-upload', false);
+    expect(h.calls).toEqual(['retry:*']);
+  });
+
   it('resolves the sync handler even when uploads fail and sync registration is refused', async () => {
     const h = makeHost({ outcomes: [{ done: false, blocked: 'offline', nextWakeAt: null, failed: 3 }], online: false, syncRejects: true });
     await expect(h.host.onSync('outbox-upload', false)).resolves.toBeUndefined();
@@ -103,7 +109,7 @@ describe('UploadHost', () => {
     expect(h.timers.map((t) => t.ms)).toEqual([8000]);
     h.timers[0]!.fn();
     await new Promise((r) => setTimeout(r, 0));
-    expect(h.calls).toEqual(['drain:test', 'drain:backoff-timer']);
+    expect(h.calls).toEqual(['drain:test', 'drain:timer:backoff']);
   });
 
   it('announces auth/required once per episode and again after a new token', async () => {
@@ -126,14 +132,25 @@ describe('UploadHost', () => {
     expect(completes).toEqual([{ type: 'recording/complete', recordingId: REC, shareUrl: 'http://x/s/abc' }]);
   });
 
-  it('registers sync when a drain throws, and does not reject', async () => {
-    const h = makeHost();
-    const host = new UploadHost({
-      pipeline: { drain: async () => { throw new Error('idb gone'); }, retry: async () => DONE, snapshot: async () => snapshot(), onProgress: () => () => {} },
-      registerSync: async () => { h.calls.push('sync'); },
-      publish: () => {}, isOnline: () => true, now: () => 0, setTimer: () => () => {}, locks: null, logger: silentLogger,
-    });
-    await expect(host.drain('x')).resolves.toBeUndefined();
-    expect(h.calls).toEqual(['sync']);
+  it('never registers sync while online (it would fire at once): a timer retries instead', async () => {
+    // navigator.onLine true but the server unreachable: the pipeline reports offline.
+    const h = makeHost({ outcomes: [{ done: false, blocked: 'offline', nextWakeAt: null, failed: 0 }], online: true });
+    await h.host.onSync('outbox-upload', false);
+    expect(h.syncs()).toBe(0);
+    expect(h.timers.map((t) => t.ms)).toEqual([30_000]);
+  });
+
+  it('survives a drain that throws: no rejection, a timer when online, a sync when offline', async () => {
+    for (const online of [true, false]) {
+      const timers: number[] = [];
+      let syncs = 0;
+      const host = new UploadHost({
+        pipeline: { drain: async () => { throw new Error('idb gone'); }, retry: async () => DONE, snapshot: async () => snapshot(), onProgress: () => () => {} },
+        registerSync: async () => { syncs++; },
+        publish: () => {}, isOnline: () => online, now: () => 0, setTimer: (ms) => (timers.push(ms), () => {}), locks: null, logger: silentLogger,
+      });
+      await expect(host.drain('x')).resolves.toBeUndefined();
+      expect({ online, syncs, timers }).toEqual(online ? { online, syncs: 0, timers: [30_000] } : { online, syncs: 1, timers: [] });
+    }
   });
 });

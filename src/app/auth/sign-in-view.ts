@@ -36,7 +36,7 @@ export class SignInView extends LitElement {
       :host { display: block; }
       .screen { min-height: calc(100vh - 120px); display: grid; place-items: center; padding: 24px 0; }
       .card { max-width: 520px; width: 100%; display: grid; gap: 16px; }
-      :host([compact]) .card { max-width: none; }
+      :host([compact]) .card { max-width: none; border-left: 4px solid var(--warn); }
       img { width: 56px; height: 56px; }
       h1 { font-size: 1.5rem; letter-spacing: -0.01em; }
       form { display: grid; gap: 8px; }

@@ -80,7 +80,14 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
       }
       await ctx.blobs.commitChunk(staged);
       committed = true;
-      await ctx.repo.insertChunk(video.id, { index: up.index, size: staged.size, sha256: staged.sha256 }, ctx.clock());
+      try {
+        await ctx.repo.insertChunk(video.id, { index: up.index, size: staged.size, sha256: staged.sha256 }, ctx.clock());
+      } catch (err) {
+        // Published but not recorded (disk full, database busy): the answer is an error, so the
+        // bytes must not stay behind; recovery would only remove them at the next start.
+        await ctx.blobs.deleteChunk(video.id, up.index).catch(() => {});
+        throw err;
+      }
       ctx.log.debug({ event: 'chunk/stored', videoId: video.id, index: up.index, size: staged.size });
       await assembleQuietly(ctx, video.id);
       return answer(201);

@@ -50,6 +50,11 @@ export async function advanceVideo(ctx: IngestContext, video: VideoRecord): Prom
 }
 
 export async function finalizeVideo(ctx: IngestContext, user: User, req: FinalizeRequest): Promise<FinalizeResponse> {
+  // Beyond the chunk-index limit no chunk could complete it, and the answer's `missing` list
+  // would be totalChunks long (2^31 exhausted the heap): refuse before anything is recorded.
+  if (req.totalChunks > ctx.config.maxChunkIndex + 1) {
+    throw new ApiError('index_out_of_range', { maxChunks: ctx.config.maxChunkIndex + 1 });
+  }
   const owned = await ownedVideo(ctx, user, req.sessionId);
   return ctx.locks.run(owned.id, async () => {
     const video = await ctx.repo.getVideo(owned.id);

@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { databaseFile } from '../../../src/server/paths.ts';
 import { SqliteMetadataRepo } from '../../../src/server/storage/sqlite-metadata-repo.ts';
 import { addUser } from '../../../src/server/users.ts';
@@ -20,23 +20,45 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 /** Inside the project so the bundle resolves better-sqlite3 from node_modules; gitignored. */
 const OUT_DIR = join(ROOT, 'tests', '.tmp');
 
+/**
+ * Entry of the bundle: loads the heavy dependencies at once, then waits for one line on stdin
+ * before importing the real entry (src/server/main.ts), which starts the server. A standby
+ * process can so be spawned while the previous server still runs — like a supervisor keeping a
+ * warm spare — without touching the data directory until it is told to start.
+ */
+const WARM_ENTRY = `
+import * as fastify from 'fastify';
+import * as pino from 'pino';
+import * as zod from 'zod';
+import * as fastifyStatic from '@fastify/static';
+import Database from 'better-sqlite3';
+(globalThis as Record<string, unknown>).__faultsWarm = [fastify, pino, zod, fastifyStatic, Database];
+process.stdin.once('data', () => {
+  process.stdin.pause();
+  void import('./src/server/main.ts');
+});
+`;
+
+/** Bundles the server once; returns the entry file to spawn (its chunks sit beside it). */
 export async function bundleServer(): Promise<string> {
   const { build } = await import('esbuild');
-  mkdirSync(OUT_DIR, { recursive: true });
-  const outfile = join(OUT_DIR, `fault-server-${process.pid}-${Date.now()}.mjs`);
+  const outdir = join(OUT_DIR, `fault-server-${process.pid}-${Date.now()}`);
+  mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: [join(ROOT, 'src/server/main.ts')],
+    stdin: { contents: WARM_ENTRY, resolveDir: ROOT, sourcefile: 'fault-server-entry.ts', loader: 'ts' },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     external: ['better-sqlite3'],
-    outfile,
+    outdir,
+    entryNames: 'entry',
     logLevel: 'error',
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
     banner: { js: "import { createRequire as __faultsCreateRequire } from 'node:module'; const require = __faultsCreateRequire(import.meta.url);" },
   });
-  return outfile;
+  return join(outdir, 'entry.js');
 }
 
 export interface ServerChild {
@@ -56,13 +78,14 @@ export interface ServerChild {
 
 export async function startServerChild(opts: { bundle: string; dataDir: string; env?: Record<string, string> }): Promise<ServerChild> {
   let child: ChildProcess | null = null;
+  let standby: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   let url = '';
   let log = '';
   let starts = 0;
 
-  const start = async (): Promise<void> => {
-    const proc = spawn(process.execPath, [opts.bundle], {
+  const spawnIdle = (): ChildProcess =>
+    spawn(process.execPath, [opts.bundle], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -75,12 +98,16 @@ export async function startServerChild(opts: { bundle: string; dataDir: string; 
         HOST: '127.0.0.1',
         OUTBOX_DATA_DIR: opts.dataDir,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+
+  const start = async (): Promise<void> => {
+    const proc = standby ?? spawnIdle();
+    standby = null;
     child = proc;
     starts++;
-    exited = new Promise((r) => proc.once('exit', () => r()));
-    await new Promise<void>((ok, fail) => {
+    exited = new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+    const listening = new Promise<void>((ok, fail) => {
       let pending = '';
       const timer = setTimeout(() => fail(new Error(`server did not start in 30 s:\n${log.slice(-4000)}`)), 30_000);
       proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
@@ -105,6 +132,10 @@ export async function startServerChild(opts: { bundle: string; dataDir: string; 
         fail(new Error(`server exited before listening (code ${code}, signal ${signal}):\n${log.slice(-4000)}`));
       });
     });
+    proc.stdin!.write('go\n');
+    await listening;
+    // The next start takes over a process that has already loaded its modules.
+    standby = spawnIdle();
   };
 
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
@@ -135,7 +166,11 @@ export async function startServerChild(opts: { bundle: string; dataDir: string; 
     kill,
     start,
     output: () => log,
-    stop: () => kill('SIGTERM'),
-    removeBundle: () => rmSync(opts.bundle, { force: true }),
+    stop: async () => {
+      standby?.kill('SIGKILL');
+      standby = null;
+      await kill('SIGTERM');
+    },
+    removeBundle: () => rmSync(dirname(opts.bundle), { recursive: true, force: true }),
   };
 }

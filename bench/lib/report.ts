@@ -1,0 +1,90 @@
+/**
+ * Turns the measurements into results.json (the shape fixed by issue 7) and one Markdown table
+ * (printed, and pasted into docs/PERFORMANCE.md).
+ */
+import type { ClientCostResult } from '../client-cost.ts';
+import type { DrainResult } from '../drain.ts';
+import type { FinalizeRow } from '../finalize.ts';
+import type { IngestRow } from '../ingest.ts';
+import type { MemoryResult } from '../memory.ts';
+import { round } from './stats.ts';
+
+export interface Measurements {
+  ingest?: IngestRow[];
+  finalize?: FinalizeRow[];
+  memory?: MemoryResult;
+  client?: ClientCostResult;
+  drain?: DrainResult;
+}
+
+type Json = Record<string, unknown>;
+
+export function toResultsJson(m: Measurements): Json {
+  const out: Json = {};
+  if (m.ingest) {
+    const ingest: Json = {};
+    for (const c of [...new Set(m.ingest.map((r) => r.concurrency))]) {
+      const get = (t: string) => m.ingest!.find((r) => r.concurrency === c && r.target === t)?.mbps ?? null;
+      ingest[`c${c}`] = { ours_mbps: get('ours'), tus_mbps: get('tus'), raw_mbps: get('raw') };
+    }
+    out.ingest = ingest;
+  }
+  if (m.finalize) out.finalize_ms = Object.fromEntries(m.finalize.map((r) => [String(r.chunks), { p50: r.p50ms, p95: r.p95ms }]));
+  if (m.memory) out.rss_mb = { before: m.memory.beforeMb, peak: m.memory.peakMb, after: m.memory.afterMb };
+  if (m.client) {
+    out.client_ms = { write_p50: m.client.writeP50, write_p95: m.client.writeP95, hash_p50: m.client.hashP50, hash_p95: m.client.hashP95 };
+    out.long_tasks = m.client.longTasks;
+  }
+  if (m.drain) out.drain_ratio = m.drain.ratio;
+  return out;
+}
+
+const ratio = (a: number | undefined, b: number | undefined) => (a && b ? round(a / b, 2).toFixed(2) : '–');
+
+export function toMarkdown(m: Measurements): string {
+  const lines: string[] = [];
+  if (m.ingest) {
+    lines.push('### Ingest (625 KiB chunks, MB = 10^6 bytes)', '');
+    lines.push('| C | target | MB/s | req/s | p50 ms | p95 ms | chunks | ours/tus | ours/raw |', '|---|---|---|---|---|---|---|---|---|');
+    for (const c of [...new Set(m.ingest.map((r) => r.concurrency))]) {
+      const rows = m.ingest.filter((r) => r.concurrency === c);
+      const mb = (t: string) => rows.find((r) => r.target === t)?.mbps;
+      for (const r of rows) {
+        const ratios = r.target === 'ours' ? `| ${ratio(mb('ours'), mb('tus'))} | ${ratio(mb('ours'), mb('raw'))} |` : '| | |';
+        lines.push(`| ${c} | ${r.target} | ${r.mbps} | ${r.reqps} | ${r.p50ms} | ${r.p95ms} | ${r.chunks} ${ratios}`);
+      }
+    }
+    lines.push('');
+  }
+  if (m.finalize) {
+    lines.push(`### Stop-to-link (last chunk's 2xx → finalize complete; ${m.finalize[0]?.chunkBytes ?? '?'}-byte chunks)`, '');
+    lines.push('| chunks | samples | p50 ms | p95 ms |', '|---|---|---|---|');
+    for (const r of m.finalize) lines.push(`| ${r.chunks} | ${r.samples} | ${r.p50ms} | ${r.p95ms} |`);
+    const first = m.finalize[0];
+    const last = m.finalize[m.finalize.length - 1];
+    if (first && last && first !== last) lines.push('', `Ratio ${last.chunks}/${first.chunks} (p50): ${ratio(last.p50ms, first.p50ms)}`);
+    lines.push('');
+  }
+  if (m.memory) {
+    const mm = m.memory;
+    lines.push(`### Server memory (one ${round(mm.recordingBytes / 1e9, 2)} GB recording, ${mm.chunks} chunks, ${mm.seconds} s)`, '');
+    lines.push('| RSS before | RSS peak | RSS after | growth (peak − before) |', '|---|---|---|---|');
+    lines.push(`| ${mm.beforeMb} MiB | ${mm.peakMb} MiB | ${mm.afterMb} MiB | ${round(mm.peakMb - mm.beforeMb)} MiB |`, '');
+  }
+  if (m.client) {
+    const c = m.client;
+    lines.push(`### Client cost in Chromium (${c.chunks} chunks of 625 KiB, one every ${c.intervalMs} ms for ${c.durationMs / 1000} s)`, '');
+    lines.push('| step | p50 ms | p95 ms |', '|---|---|---|');
+    lines.push(`| outbox write (addChunk: SHA-256 + IndexedDB tx) | ${c.writeP50} | ${c.writeP95} |`);
+    lines.push(`| SHA-256 alone (WebCrypto) | ${c.hashP50} | ${c.hashP95} |`);
+    lines.push(`| page → worker postMessage round trip | ${c.handoffP50} | ${c.handoffP95} |`);
+    lines.push('', `Long tasks on the main thread: ${c.longTasks} (longest ${c.longestTaskMs} ms)`, '');
+  }
+  if (m.drain) {
+    const d = m.drain;
+    lines.push('### Drain after reconnect (real UploadPipeline through the fault proxy)', '');
+    lines.push('| chunks | bytes | cap | added latency | drain s | ideal s | ratio |', '|---|---|---|---|---|---|---|');
+    lines.push(`| ${d.chunks} | ${round(d.bytes / 1e6, 1)} MB | ${round(d.capBytesPerSec / 1e6, 2)} MB/s | ${d.latencyMs} ms each way | ${d.seconds} | ${d.idealSeconds} | ${d.ratio} |`, '');
+  }
+  return lines.join('\n');
+}

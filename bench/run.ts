@@ -1,0 +1,77 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=ingest,finalize,memory,client,drain] [-- --profile]`
+ * Runs each measurement in turn on this machine, prints one Markdown table and writes
+ * bench/results.json (shape fixed by issue 7) and bench/results.detail.json (every figure).
+ * Quick: < 2 min on an idle 2-core machine; full: ~10 min. Servers run as child processes with
+ * their data under bench/.work (the same disk for all).
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { benchClientCost } from './client-cost.ts';
+import { benchDrain } from './drain.ts';
+import { benchFinalize } from './finalize.ts';
+import { benchIngest } from './ingest.ts';
+import { parseArgs } from './lib/args.ts';
+import { toMarkdown, toResultsJson, type Measurements } from './lib/report.ts';
+import { benchMemory } from './memory.ts';
+
+const args = parseArgs(process.argv.slice(2));
+const q = args.quick;
+const workDir = resolve('bench/.work', `run-${process.pid}`);
+rmSync(workDir, { recursive: true, force: true });
+mkdirSync(workDir, { recursive: true });
+const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0)}s] ${line}\n`);
+const t0 = performance.now();
+const m: Measurements = {};
+
+try {
+  if (args.only.has('ingest')) {
+    m.ingest = await benchIngest({
+      workDir: join(workDir, 'ingest'),
+      concurrencies: [2, 8, 32],
+      chunksPerRun: q ? (c) => Math.max(32, c * 3) : (c) => Math.max(160, c * 8),
+      rounds: q ? 1 : 3,
+      log,
+    });
+  }
+  if (args.only.has('finalize')) {
+    m.finalize = await benchFinalize({
+      workDir,
+      lengths: [30, 300, 1800],
+      chunkBytes: 4096,
+      samples: q ? (n) => (n <= 30 ? 3 : 1) : (n) => (n <= 30 ? 10 : n <= 300 ? 3 : 2),
+      parallel: 8,
+      log,
+    });
+  }
+  if (args.only.has('memory')) {
+    m.memory = await benchMemory({ workDir, recordingBytes: q ? 64e6 : 2e9, log });
+    log(`memory: ${JSON.stringify(m.memory)}`);
+  }
+  if (args.only.has('client')) {
+    m.client = await benchClientCost({ durationMs: q ? 10_000 : 60_000, intervalMs: 250 });
+    log(`client: ${JSON.stringify(m.client)}`);
+  }
+  if (args.only.has('drain')) {
+    m.drain = await benchDrain({ workDir, chunks: q ? 8 : 30, capBytesPerSec: 1_250_000, latencyMs: 50 });
+    log(`drain: ${JSON.stringify(m.drain)}`);
+  }
+} finally {
+  rmSync(workDir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+const meta = {
+  date: new Date().toISOString(),
+  quick: q,
+  node: process.version,
+  cpus: cpus().length,
+  memGiB: Math.round(totalmem() / 2 ** 30),
+  seconds: Math.round((performance.now() - t0) / 1000),
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+};
+writeFileSync(args.out, `${JSON.stringify(toResultsJson(m), null, 2)}\n`);
+writeFileSync(args.out.replace(/\.json$/, '.detail.json'), `${JSON.stringify({ meta, ...m }, null, 2)}\n`);
+console.log(`\n## Benchmark results (${meta.quick ? 'quick' : 'full'}; Node ${meta.node}, ${meta.cpus} cores, ${meta.memGiB} GiB; ${meta.seconds} s)\n`);
+console.log(toMarkdown(m));
+console.log(`Wrote ${args.out}`);

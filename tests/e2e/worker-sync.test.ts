@@ -1,0 +1,52 @@
+/**
+ * A sync that could not upload (server unreachable when connectivity returned) resolves anyway —
+ * a rejected sync would sit in Chromium's minutes-long backoff — and leaves its backlog in the
+ * outbox; the next sync, dispatched here through the DevTools protocol, drains it.
+ * Needs a fresh `npx vite build` (npm test runs it before vitest).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { dispatchSync, expectServerCopy, findVideo, logEvents, openApp, startE2e, writeRecording, type E2eEnv } from '../support/e2e-fixtures.ts';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+
+let env: E2eEnv | null = null;
+let proxy: FaultProxy | null = null;
+afterEach(async () => {
+  await env?.close();
+  await proxy?.close();
+  env = null;
+  proxy = null;
+});
+
+const syncDrains = (lines: string[]) => logEvents(lines, 'drain-ended').filter((e) => String(e.reason).includes('sync:outbox-upload'));
+
+describe('background sync backlog', () => {
+  it('drains, on the next (DevTools) sync, the backlog a sync could not upload', async () => {
+    env = await startE2e();
+    proxy = await startFaultProxy({ target: env.server.url });
+    const origin = proxy.url;
+    const page = await openApp(env.context, origin, env.token);
+    // Short retries so the unreachable round ends quickly.
+    await page.evaluate(async () => {
+      const h = globalThis.__outboxHarness!;
+      await (await h.outbox()).saveSettings({ maxAttempts: 2, backoffBaseMs: 100 });
+      (await h.client()).settingsChanged();
+    });
+    await env.context.setOffline(true);
+    const rec = await writeRecording(page, { count: 4, size: 100_000 });
+    await expect.poll(() => logEvents(env!.console, 'sync-registered').length).toBeGreaterThan(0);
+    await page.close();
+
+    proxy.set({ refuse: true });
+    await env.context.setOffline(false);
+    // The browser's sync fired and its handler resolved with the work still pending.
+    await expect.poll(() => syncDrains(env!.console).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(syncDrains(env.console).every((e) => e.done === false || Number(e.failed) > 0)).toBe(true);
+    expect((await findVideo(env.server, env.token, rec.recordingId))?.receivedChunks ?? 0).toBe(0);
+
+    proxy.set({ refuse: false });
+    const before = syncDrains(env.console).length;
+    await dispatchSync(env.context, origin);
+    await expectServerCopy(env, rec);
+    expect(syncDrains(env.console).length).toBeGreaterThan(before);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Updates wait for the user: a new build's worker installs and waits (no skipWaiting of its own),
+ * the page's UploadClient reports it, and applyUpdate() activates it and reloads the page.
+ * Needs a fresh `npx vite build` (npm test runs it before vitest).
+ */
+import { cpSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DIST, installHarness, openApp, startE2e, type E2eEnv } from '../support/e2e-fixtures.ts';
+
+let env: E2eEnv | null = null;
+let dir: string | null = null;
+afterEach(async () => {
+  await env?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  env = null;
+  dir = null;
+});
+
+describe('service worker updates', () => {
+  it('keeps a new worker waiting until the page applies the update, then reloads under it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'outbox-dist-'));
+    cpSync(DIST, dir, { recursive: true });
+    env = await startE2e({ staticDir: dir });
+    const page = await openApp(env.context, env.server.url, env.token);
+    await page.evaluate(async () => {
+      const client = await globalThis.__outboxHarness!.client();
+      (globalThis as { __updates?: number }).__updates = 0;
+      client.onUpdateAvailable(() => (globalThis as { __updates?: number }).__updates!++);
+    });
+
+    // A new build: any byte change of sw.js is an update.
+    appendFileSync(join(dir, 'sw.js'), '\n// next build\n');
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
+    await page.waitForFunction(() => ((globalThis as { __updates?: number }).__updates ?? 0) > 0, null, { timeout: 15_000 });
+    // It waits: the old worker still controls the page and nothing activated the new one.
+    await new Promise((r) => setTimeout(r, 500));
+    const before = await page.evaluate(async () => {
+      const reg = (await navigator.serviceWorker.getRegistration())!;
+      return { waiting: reg.waiting?.state ?? null, controllerIsActive: navigator.serviceWorker.controller === reg.active };
+    });
+    expect(before).toEqual({ waiting: 'installed', controllerIsActive: true });
+
+    const reloaded = page.waitForEvent('load');
+    await page.evaluate(async () => (await globalThis.__outboxHarness!.client()).applyUpdate());
+    await reloaded;
+    await installHarness(page);
+    const after = await page.evaluate(async () => {
+      const reg = (await navigator.serviceWorker.getRegistration())!;
+      return { waiting: reg.waiting, controllerIsActive: navigator.serviceWorker.controller === reg.active, harnessFresh: (globalThis as { __updates?: number }).__updates === undefined };
+    });
+    expect(after).toEqual({ waiting: null, controllerIsActive: true, harnessFresh: true });
+  });
+});
