@@ -30,7 +30,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function shoot(name: string, settle = 400): Promise<string[]> {
+async function shoot(name: string, settle = 250): Promise<string[]> {
   const written: string[] = [];
   for (const colorScheme of SCHEMES) {
     for (const width of WIDTHS) {
@@ -62,11 +62,11 @@ async function record(seconds: number): Promise<void> {
 describe('screenshots', () => {
   it('recorder, library, settings and analytics in light and dark at 360 and 1280 px', async () => {
     // One finished recording for the library, then shots of a recording in progress.
-    await record(3);
+    await record(2.5);
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
     await shoot('recorder-complete');
-    await record(4.5);
+    await record(4);
     const files = await shoot('recorder');
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');

@@ -40,6 +40,7 @@ describe('page fallback without a service worker', () => {
           const pending = q.pending?.filter((l) => l.name === name) ?? [];
           return held.length === 1 && pending.some((p) => p.clientId !== held[0]!.clientId);
         }, PIPELINE_LOCK),
+        { timeout: 10_000 },
       )
       .toBe(true);
     proxy.set({ bandwidthBps: null });

@@ -20,7 +20,7 @@ describe('background sync after a browser restart', () => {
     const page = await openApp(env.context, origin, env.token);
     await env.context.setOffline(true);
     const rec = await writeRecording(page, { count: 4, size: 100_000 });
-    await expect.poll(() => logEvents(env!.console, 'sync-registered').length).toBeGreaterThan(0);
+    await expect.poll(() => logEvents(env!.console, 'sync-registered').length, { timeout: 10_000 }).toBeGreaterThan(0);
 
     await env.relaunch();
     const restartedAt = Date.now();

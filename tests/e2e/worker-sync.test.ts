@@ -33,7 +33,7 @@ describe('background sync backlog', () => {
     });
     await env.context.setOffline(true);
     const rec = await writeRecording(page, { count: 4, size: 100_000 });
-    await expect.poll(() => logEvents(env!.console, 'sync-registered').length).toBeGreaterThan(0);
+    await expect.poll(() => logEvents(env!.console, 'sync-registered').length, { timeout: 10_000 }).toBeGreaterThan(0);
     await page.close();
 
     proxy.set({ refuse: true });

@@ -1,0 +1,397 @@
+/**
+ * Shared helpers for the real-browser fault matrix (tests/e2e/fault-*.test.ts, issue 6 part 2):
+ * a server (in-process, or a real child process for kill -9), the fault proxy in front of it, and
+ * Chromium loading the app *from the proxy's origin*, so the page and its service worker both talk
+ * to the server only through the proxy. Every case ends in verifyCase(): the server's video
+ * complete, its SHA-256 equal to the chunks the page recorded (read back from the outbox in
+ * IndexedDB), every index held once, the UI saying "Complete" at 100 % — and one row written to
+ * docs/RELIABILITY.md through recordReliabilityCase().
+ *
+ * Durations scale with FAULT_SCALE (1 = CI, short; ~6 = the issue's 60 s recording / 30 s offline).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { ROUTES, type VideoStatus } from '../../../src/shared/api.ts';
+import { OUTBOX_DB_NAME } from '../../../src/shared/outbox/schema.ts';
+import { APP_PERMISSIONS, CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from '../../support/browser.ts';
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
+import { recordReliabilityCase } from '../../support/reliability-report.ts';
+import { startServerProcess, startTestServer, type ServerProcess, type TestServer } from '../../support/server-process.ts';
+
+export const FAULT_SCALE = Math.max(0.5, Number(process.env.FAULT_SCALE ?? 1));
+/** Seed of the proxy's random failures, so a failing flaky-network run can be replayed. */
+export const FAULT_SEED = Number(process.env.FAULT_SEED ?? 6);
+/** `seconds` of the CI run, scaled, in milliseconds. */
+export const scaled = (seconds: number): number => Math.round(seconds * FAULT_SCALE * 1000);
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- environment --------------------------------------------------------------------------
+
+export interface FaultEnv {
+  server: TestServer;
+  /** Set when started with `serverProcess: true` (kill -9 / restart). */
+  process: ServerProcess | null;
+  proxy: FaultProxy;
+  /** The proxy's origin: the app, its worker and its API calls all live here. */
+  origin: string;
+  context: BrowserContext;
+  token: string;
+  user: string;
+  console: string[];
+  /** Persistent profile only: SIGKILLs the browser process (no clean shutdown). */
+  killBrowser(): Promise<void>;
+  /** Persistent profile only: starts Chromium again on the same profile. */
+  relaunch(): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+export async function startFaultEnv(opts: { serverProcess?: boolean; persistent?: boolean } = {}): Promise<FaultEnv> {
+  const proc = opts.serverProcess ? await startServerProcess() : null;
+  const server: TestServer = proc ?? (await startTestServer());
+  const user = `fault-${Math.random().toString(36).slice(2, 8)}`;
+  const token = await server.createUser(user);
+  const proxy = await startFaultProxy({ target: server.url, seed: FAULT_SEED });
+  const lines: string[] = [];
+  const profileDir = opts.persistent ? mkdtempSync(join(tmpdir(), 'outbox-fault-profile-')) : null;
+  let browser: Browser | null = null;
+  const launchProfile = (dir: string) =>
+    chromium.launchPersistentContext(dir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, permissions: APP_PERMISSIONS });
+  const prepare = async (context: BrowserContext) => {
+    context.on('console', (m) => lines.push(m.text()));
+    await context.addInitScript(countRecorderChunks);
+    return context;
+  };
+  let context: BrowserContext;
+  if (profileDir) context = await prepare(await launchProfile(profileDir));
+  else {
+    browser = await launchBrowser();
+    context = await prepare(await browser.newContext({ permissions: APP_PERMISSIONS }));
+  }
+  const env: FaultEnv = {
+    server,
+    process: proc,
+    proxy,
+    origin: proxy.url,
+    context,
+    token,
+    user,
+    console: lines,
+    killBrowser: async () => {
+      if (!profileDir) throw new Error('killBrowser() needs a persistent profile');
+      const pid = browserPid(profileDir);
+      process.kill(pid, 'SIGKILL');
+      await waitGone(pid);
+      await env.context.close().catch(() => {}); // the connection is already dead
+    },
+    relaunch: async () => {
+      if (!profileDir) throw new Error('relaunch() needs a persistent profile');
+      env.context = await prepare(await launchProfile(profileDir));
+      return env.context;
+    },
+    close: async () => {
+      await env.context.close().catch(() => {});
+      await browser?.close().catch(() => {});
+      if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+      await proxy.close();
+      await server.stop();
+    },
+  };
+  return env;
+}
+
+/** The main Chromium process of a profile: the one whose parent is not itself on that profile. */
+function browserPid(profileDir: string): number {
+  const onProfile = new Map<number, number>(); // pid → ppid
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (!cmd.includes(`--user-data-dir=${profileDir}`)) continue;
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))![1]);
+      onProfile.set(Number(name), ppid);
+    } catch {
+      // process gone meanwhile
+    }
+  }
+  const mains = [...onProfile].filter(([, ppid]) => !onProfile.has(ppid)).map(([pid]) => pid);
+  if (mains.length !== 1) throw new Error(`expected one browser process on ${profileDir}, found ${JSON.stringify(mains)}`);
+  return mains[0]!;
+}
+
+async function waitGone(pid: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(50);
+  }
+  // A zombie until Playwright reaps it counts as gone for our purpose: check its state.
+  const state = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+  if (!state.startsWith('Z')) throw new Error(`browser ${pid} still alive after SIGKILL (${state})`);
+}
+
+/** Init script: counts MediaRecorder's dataavailable events, to prove none was lost before the outbox. */
+function countRecorderChunks(): void {
+  const Native = window.MediaRecorder;
+  const w = window as unknown as { __chunksEmitted: number };
+  w.__chunksEmitted = 0;
+  window.MediaRecorder = class extends Native {
+    constructor(...args: ConstructorParameters<typeof MediaRecorder>) {
+      super(...args);
+      this.addEventListener('dataavailable', (e) => {
+        if ((e as BlobEvent).data.size > 0) w.__chunksEmitted++;
+      });
+    }
+  };
+}
+
+export const chunksEmitted = (page: Page) => page.evaluate(() => (window as unknown as { __chunksEmitted: number }).__chunksEmitted);
+
+// ---- driving the app ----------------------------------------------------------------------
+
+/** Opens the app from the proxy's origin with the token in the fragment; waits for recorder + worker. */
+export async function openRecorder(env: FaultEnv, context: BrowserContext = env.context, token = env.token): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${env.origin}/#token=${encodeURIComponent(token)}`);
+  await page.getByRole('button', { name: 'Start recording' }).waitFor({ state: 'visible', timeout: 20_000 });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+  return page;
+}
+
+/** Clicks "Start recording" and returns the new recording's id once the outbox has it. */
+export async function startRecording(page: Page): Promise<string> {
+  const before = new Set((await readLocal(page)).map((r) => r.id));
+  await page.getByRole('button', { name: 'Start recording' }).click();
+  await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 20_000 });
+  let id: string | undefined;
+  await expect
+    .poll(async () => (id = (await readLocal(page)).find((r) => !before.has(r.id))?.id), { timeout: 10_000 })
+    .toBeDefined();
+  return id!;
+}
+
+export async function stopRecording(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Stop recording' }).click();
+  await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 20_000 });
+}
+
+export function statusKind(page: Page): Promise<string | null> {
+  return page.locator('upload-status [role="status"][data-status]').first().getAttribute('data-status');
+}
+
+export function progressValue(page: Page): Promise<string | null> {
+  return page.getByRole('progressbar', { name: 'Upload progress' }).first().getAttribute('aria-valuenow');
+}
+
+// ---- the outbox, read straight from IndexedDB ---------------------------------------------
+
+export interface LocalRecording {
+  id: string;
+  state: string;
+  totalChunks: number | null;
+  indices: number[];
+  chunkStates: Record<string, number>;
+  /** Chunks whose bytes are still held locally. */
+  withData: number;
+  /** Chunks whose bytes hash to the SHA-256 stored beside them (computed when written). */
+  chunkHashesOk: number;
+  bytes: number;
+  /** SHA-256 of the chunk bytes concatenated in index order. */
+  sha256: string;
+  /** What the outbox stored as the recording's local SHA-256 at stop. */
+  localSha256: string | null;
+}
+
+export async function readLocal(page: Page): Promise<LocalRecording[]> {
+  return page.evaluate(async (dbName) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(dbName);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const all = <T>(store: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        const req = db.transaction(store).objectStore(store).getAll();
+        req.onsuccess = () => resolve(req.result as T[]);
+        req.onerror = () => reject(req.error);
+      });
+    const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+    type Rec = { id: string; state: string; totalChunks: number | null; createdAt: number; localSha256: string | null };
+    type Chunk = { recordingId: string; index: number; data: ArrayBuffer | null; state: string; sha256: string };
+    const recs = (await all<Rec>('recordings')).sort((a, b) => b.createdAt - a.createdAt);
+    const chunks = await all<Chunk>('chunks');
+    db.close();
+    const out = [];
+    for (const r of recs) {
+      const mine = chunks.filter((c) => c.recordingId === r.id).sort((a, b) => a.index - b.index);
+      const parts = mine.map((c) => new Uint8Array(c.data ?? new ArrayBuffer(0)));
+      const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+      let o = 0;
+      let chunkHashesOk = 0;
+      for (const [i, p] of parts.entries()) {
+        joined.set(p, o);
+        o += p.byteLength;
+        if (mine[i]!.data && hex(await crypto.subtle.digest('SHA-256', p)) === mine[i]!.sha256) chunkHashesOk++;
+      }
+      const chunkStates: Record<string, number> = {};
+      for (const c of mine) chunkStates[c.state] = (chunkStates[c.state] ?? 0) + 1;
+      out.push({
+        id: r.id,
+        state: r.state,
+        totalChunks: r.totalChunks,
+        indices: mine.map((c) => c.index),
+        chunkStates,
+        withData: mine.filter((c) => c.data !== null).length,
+        chunkHashesOk,
+        bytes: joined.byteLength,
+        sha256: hex(await crypto.subtle.digest('SHA-256', joined)),
+        localSha256: r.localSha256,
+      });
+    }
+    return out;
+  }, OUTBOX_DB_NAME);
+}
+
+export async function localRecording(page: Page, id: string): Promise<LocalRecording> {
+  const rec = (await readLocal(page)).find((r) => r.id === id);
+  if (!rec) throw new Error(`recording ${id} not in the outbox`);
+  return rec;
+}
+
+/** Chunks recorded but not yet confirmed by the server. */
+export const waitingChunks = (r: LocalRecording) => (r.chunkStates.pending ?? 0) + (r.chunkStates.uploading ?? 0) + (r.chunkStates.failed ?? 0);
+
+// ---- the server's view --------------------------------------------------------------------
+
+async function api<T>(env: FaultEnv, path: string, token: string): Promise<{ status: number; body: T | null }> {
+  const res = await fetch(`${env.server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, body: res.ok ? ((await res.json()) as T) : null };
+}
+
+export async function serverVideo(env: FaultEnv, recordingId: string, token = env.token): Promise<VideoStatus | null> {
+  const list = await api<{ videos: VideoStatus[] }>(env, ROUTES.list, token);
+  if (!list.body) throw new Error(`list videos: HTTP ${list.status}`);
+  const listed = list.body.videos.find((v) => v.recordingId === recordingId);
+  if (!listed) return null;
+  const one = await api<VideoStatus>(env, ROUTES.video(listed.videoId), token);
+  if (!one.body) throw new Error(`GET video: HTTP ${one.status}`);
+  return one.body;
+}
+
+/** Polls GET /videos/:id until the recording's video is complete on the server. */
+export async function waitServerComplete(env: FaultEnv, recordingId: string, timeoutMs: number, token = env.token): Promise<VideoStatus> {
+  let last: VideoStatus | null = null;
+  await expect
+    .poll(async () => (last = await serverVideo(env, recordingId, token))?.state ?? null, { timeout: timeoutMs, interval: 250 })
+    .toBe('complete');
+  return last!;
+}
+
+async function download(env: FaultEnv, videoId: string, token: string): Promise<{ sha256: string; size: number }> {
+  const res = await fetch(`${env.server.url}${ROUTES.file(videoId)}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`download: HTTP ${res.status}`);
+  const buf = Buffer.from(await res.arrayBuffer());
+  return { sha256: createHash('sha256').update(buf).digest('hex'), size: buf.length };
+}
+
+/** Polls `ok` for up to `ms`; never throws. */
+async function settle(ok: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await ok().catch(() => false)) return;
+    await sleep(200);
+  }
+}
+
+const heldIndices = (v: VideoStatus) => v.chunks.reduce((n, [a, b]) => n + (b - a + 1), 0);
+
+// ---- the end of every case ----------------------------------------------------------------
+
+export interface CaseResult {
+  case: string;
+  fault: string;
+  startedAt: number;
+  /** A page on the app's origin, for reading the outbox. */
+  page: Page;
+  recordingIds: string[];
+  /** Pages whose upload-status shows one recording each: must say Complete at 100 %. */
+  uiPages?: Page[];
+  token?: string;
+  notes?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Waits for every recording to complete on the server, compares it with the outbox, records the
+ * case in docs/RELIABILITY.md (also when it fails, so the table shows the truth), then asserts.
+ */
+export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
+  const token = c.token ?? env.token;
+  const rows: Array<{ local: LocalRecording; video: VideoStatus | null; file: { sha256: string; size: number } | null }> = [];
+  let waitError: unknown = null;
+  for (const id of c.recordingIds) {
+    try {
+      await waitServerComplete(env, id, c.timeoutMs ?? 60_000, token);
+    } catch (e) {
+      waitError ??= e;
+    }
+  }
+  // The worker hears "complete" from finalize a moment after the server stored it: let the
+  // outbox and the UI catch up (without throwing: the assertions below say what is wrong).
+  await settle(async () => (await readLocal(c.page)).filter((r) => c.recordingIds.includes(r.id)).every((r) => r.state === 'complete'));
+  for (const p of c.uiPages ?? []) await settle(async () => (await statusKind(p)) === 'complete' && (await progressValue(p)) === '100');
+  for (const id of c.recordingIds) {
+    const local = await localRecording(c.page, id);
+    const video = await serverVideo(env, id, token);
+    const file = video?.state === 'complete' ? await download(env, video.videoId, token) : null;
+    rows.push({ local, video, file });
+  }
+  const ui = await Promise.all((c.uiPages ?? []).map(async (p) => ({ kind: await statusKind(p), pct: await progressValue(p) })));
+  const durationMs = Date.now() - c.startedAt;
+  const sha256Match = rows.every((r) => r.file !== null && r.file.sha256 === r.local.sha256 && r.video!.sha256 === r.local.sha256);
+  recordReliabilityCase({
+    case: c.case,
+    fault: c.fault,
+    bytesRecorded: rows.reduce((n, r) => n + r.local.bytes, 0),
+    bytesStored: rows.reduce((n, r) => n + (r.file?.size ?? 0), 0),
+    chunks: rows.reduce((n, r) => n + r.local.indices.length, 0),
+    duplicatesStored: rows.reduce((n, r) => n + Math.max(0, (r.video?.receivedChunks ?? 0) - (r.video ? heldIndices(r.video) : 0)), 0),
+    sha256Match,
+    durationMs,
+    notes: [c.notes, `UI: ${ui.map((u) => `${u.kind} ${u.pct} %`).join(', ') || 'library'}`].filter(Boolean).join('; '),
+    env: { FAULT_SCALE: String(FAULT_SCALE), FAULT_SEED: String(FAULT_SEED) },
+  });
+  console.info(`[fault] ${c.case}: ${rows.map((r) => `${r.local.indices.length} chunks / ${r.local.bytes} B`).join(', ')} in ${durationMs} ms; ${c.notes ?? ''}`);
+
+  if (waitError) throw waitError;
+  for (const { local, video, file } of rows) {
+    const n = local.indices.length;
+    expect(n).toBeGreaterThan(0);
+    // The outbox: a gap-free recording, closed with its real chunk count, every chunk's bytes intact.
+    expect(local.indices).toEqual([...Array(n).keys()]);
+    expect(local.totalChunks).toBe(n);
+    expect(local.withData).toBe(n);
+    expect(local.chunkHashesOk).toBe(n);
+    expect(local.localSha256).toBe(local.sha256);
+    expect(local.chunkStates).toEqual({ uploaded: n });
+    expect(local.state).toBe('complete');
+    // The server: complete, every index once, the same bytes.
+    expect(video!.state).toBe('complete');
+    expect(video!.totalChunks).toBe(n);
+    expect(video!.receivedChunks).toBe(n);
+    expect(video!.chunks).toEqual([[0, n - 1]]);
+    expect(video!.missing).toEqual([]);
+    expect(video!.partial).toBe(false);
+    expect(video!.bytes).toBe(local.bytes);
+    expect(video!.sha256).toBe(local.sha256);
+    expect(file).toEqual({ sha256: local.sha256, size: local.bytes });
+  }
+  for (const u of ui) expect(u).toEqual({ kind: 'complete', pct: '100' });
+}
