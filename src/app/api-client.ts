@@ -4,7 +4,7 @@
  * ApiError with the catalogue's code, and a request that never reached the server becomes
  * `OfflineError` so views can say "offline" rather than "failed".
  */
-import { ApiError, isErrorCode } from '../shared/errors.ts';
+import { ApiError } from '../shared/errors.ts';
 import { ErrorBody, MeResponse, ROUTES, VideoList, VideoStatus } from '../shared/api.ts';
 
 export class OfflineError extends Error {
@@ -61,10 +61,4 @@ export function createApiClient(opts: { getToken: () => Promise<string | null>; 
 
 export function isUnauthorized(e: unknown): boolean {
   return e instanceof ApiError && e.code === 'unauthorized';
-}
-
-export function errorCode(e: unknown): string {
-  if (e instanceof ApiError || e instanceof OfflineError) return e.code;
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (isErrorCode(code) || code.length < 40) ? code : 'unknown';
 }

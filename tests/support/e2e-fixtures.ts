@@ -6,10 +6,11 @@
  * The outbox harness: dist/ must ship nothing test-only, so the tests bring their own code. On
  * first use, Vite's build API bundles src/shared/outbox/store.ts and src/app/upload/client.ts
  * (the very modules the app uses) into one IIFE that defines `globalThis.__outboxHarness`; it is
- * evaluated in an app page with `page.evaluate` (DevTools evaluation, not subject to the page's
- * CSP), so it runs on the app's origin and opens the app's IndexedDB. Chunks are then written
+ * evaluated in an app page with `page.evaluate`, so it runs on the app's origin and opens the
+ * app's IndexedDB. Playwright's evaluate goes through the page's eval, which the server's CSP
+ * forbids, so contexts are created with `bypassCSP` (see startE2e). Chunks are then written
  * exactly as the recorder writes them (outbox.addChunk, then notify) and the worker is told
- * through the real UploadClient.
+ * through the real UploadClient (a second one beside the app's own; both reach the same worker).
  *
  * Token: until the app stores `#token=…` itself, openApp() stores it in the outbox through the
  * harness and posts `auth/token-changed`; doing both is harmless.
@@ -18,12 +19,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { build, type Rolldown } from 'vite';
 import { expect } from 'vitest';
 import { ROUTES, type VideoStatus } from '../../src/shared/api.ts';
 import { SYNC_TAG } from '../../src/shared/messages.ts';
-import { chromium } from 'playwright-core';
 import { APP_PERMISSIONS, CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from './browser.ts';
 import { startTestServer, type TestServer } from './server-process.ts';
 

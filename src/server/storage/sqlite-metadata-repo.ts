@@ -1,8 +1,17 @@
 /**
  * MetadataRepo on SQLite via better-sqlite3@12 (v13 needs Node 22). WAL lets the CLI and test
  * helpers open the same file while the server runs; busy_timeout makes them wait instead of
- * failing on a momentary write lock; synchronous=FULL because a chunk is acknowledged only after
- * its record is durable.
+ * failing on a momentary write lock.
+ *
+ * Durability (docs/API.md "Durability"; issue 7): better-sqlite3 commits on the event loop, so a
+ * WAL fsync per commit stalls every request. The connection runs `synchronous = NORMAL` (WAL
+ * stays consistent; commits survive a process crash / kill -9; a power loss can drop the last
+ * commits). Only the two per-chunk hot-path writes use it — `insertAssembledChunk` and
+ * `setAssembled` — because the blob store's per-video append journal (fs-blob-store.ts), fsynced
+ * before those commits, lets start-up recovery re-adopt what they recorded. Every other write is
+ * rare (init, out-of-order chunk, finalize, expiry, delete, users) and commits with
+ * `synchronous = FULL` (`durably`), which also flushes every earlier NORMAL commit (the WAL is
+ * one sequential log). Statements are prepared once and cached (`st`).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -60,6 +69,7 @@ const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, createdAt: r.cre
 
 export class SqliteMetadataRepo implements MetadataRepo {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   /** `file` may be ':memory:' (tests). */
   constructor(file: string) {
@@ -67,9 +77,29 @@ export class SqliteMetadataRepo implements MetadataRepo {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
+  }
+
+  /** Prepared once per SQL text (preparing costs more than running these statements). */
+  private st(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs `fn` as one transaction whose commit fsyncs the WAL (see the header). */
+  private durably<T>(fn: () => T): T {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
   }
 
   async close(): Promise<void> {
@@ -77,97 +107,90 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async createUser(id: string, name: string, now: number): Promise<User> {
-    this.db.prepare('INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now);
+    this.st('INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now);
     return { id, name, createdAt: now };
   }
 
   async findUserByName(name: string): Promise<User | null> {
-    const r = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
+    const r = this.st('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
     return r ? toUser(r) : null;
   }
 
   async countUsers(): Promise<number> {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+    return (this.st('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
   }
 
   async addToken(userId: string, tokenHash: string, now: number): Promise<void> {
-    this.db.prepare('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)').run(tokenHash, userId, now);
+    this.st('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)').run(tokenHash, userId, now);
   }
 
   async revokeTokens(userId: string, now: number): Promise<number> {
-    return this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, userId)
+    return this.st('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, userId)
       .changes;
   }
 
   async findUserByTokenHash(tokenHash: string): Promise<User | null> {
-    const r = this.db
-      .prepare('SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL')
+    const r = this.st('SELECT u.* FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL')
       .get(tokenHash) as UserRow | undefined;
     return r ? toUser(r) : null;
   }
 
   async createVideo(v: NewVideo): Promise<{ video: VideoRecord; created: boolean }> {
-    const info = this.db
-      .prepare(
+    const info = this.st(
         `INSERT INTO videos (id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (user_id, recording_id) DO NOTHING`,
       )
       .run(v.id, v.userId, v.recordingId, v.shareId, v.title, v.mimeType, v.now, v.now);
-    const row = this.db
-      .prepare('SELECT * FROM videos WHERE user_id = ? AND recording_id = ?')
+    const row = this.st('SELECT * FROM videos WHERE user_id = ? AND recording_id = ?')
       .get(v.userId, v.recordingId) as VideoRow;
     return { video: toVideo(row), created: info.changes === 1 };
   }
 
   async getVideo(id: string): Promise<VideoRecord | null> {
-    const r = this.db.prepare('SELECT * FROM videos WHERE id = ?').get(id) as VideoRow | undefined;
+    const r = this.st('SELECT * FROM videos WHERE id = ?').get(id) as VideoRow | undefined;
     return r ? toVideo(r) : null;
   }
 
   async getVideoByShareId(shareId: string): Promise<VideoRecord | null> {
-    const r = this.db.prepare('SELECT * FROM videos WHERE share_id = ?').get(shareId) as VideoRow | undefined;
+    const r = this.st('SELECT * FROM videos WHERE share_id = ?').get(shareId) as VideoRow | undefined;
     return r ? toVideo(r) : null;
   }
 
   async listVideos(userId: string): Promise<VideoRecord[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM videos WHERE user_id = ? ORDER BY created_at DESC, rowid DESC')
+    const rows = this.st('SELECT * FROM videos WHERE user_id = ? ORDER BY created_at DESC, rowid DESC')
       .all(userId) as VideoRow[];
     return rows.map(toVideo);
   }
 
   async listIdleOpenVideos(updatedBefore: number): Promise<VideoRecord[]> {
-    const rows = this.db
-      .prepare("SELECT * FROM videos WHERE state = 'open' AND updated_at < ?")
+    const rows = this.st("SELECT * FROM videos WHERE state = 'open' AND updated_at < ?")
       .all(updatedBefore) as VideoRow[];
     return rows.map(toVideo);
   }
 
   async listVideosByState(state: VideoStateName): Promise<VideoRecord[]> {
-    return (this.db.prepare('SELECT * FROM videos WHERE state = ?').all(state) as VideoRow[]).map(toVideo);
+    return (this.st('SELECT * FROM videos WHERE state = ?').all(state) as VideoRow[]).map(toVideo);
   }
 
   async allVideoIds(): Promise<string[]> {
-    return (this.db.prepare('SELECT id FROM videos').all() as { id: string }[]).map((r) => r.id);
+    return (this.st('SELECT id FROM videos').all() as { id: string }[]).map((r) => r.id);
   }
 
   async touchVideo(id: string, now: number): Promise<void> {
-    this.db.prepare('UPDATE videos SET updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, id);
+    this.st('UPDATE videos SET updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, id);
   }
 
   async setTotalChunks(id: string, total: number, now: number): Promise<void> {
-    this.db.prepare('UPDATE videos SET total_chunks = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(total, now, id);
+    this.st('UPDATE videos SET total_chunks = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(total, now, id);
   }
 
   async setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void> {
-    this.db
-      .prepare('UPDATE videos SET assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?')
+    this.st('UPDATE videos SET assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?')
       .run(assembledChunks, assembledBytes, now, id);
   }
 
   async completeVideo(id: string, c: Completion): Promise<void> {
-    this.db
-      .prepare(
+    this.st(
         `UPDATE videos SET state = 'complete', sha256 = ?, partial = ?, gaps = ?, completed_at = ?,
          assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?`,
       )
@@ -176,22 +199,21 @@ export class SqliteMetadataRepo implements MetadataRepo {
 
   async expireVideo(id: string, now: number): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM chunks WHERE video_id = ?').run(id);
-      this.db
-        .prepare("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, updated_at = ? WHERE id = ?")
+      this.st('DELETE FROM chunks WHERE video_id = ?').run(id);
+      this.st("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, updated_at = ? WHERE id = ?")
         .run(now, id);
     })();
   }
 
   async deleteVideo(id: string): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM chunks WHERE video_id = ?').run(id);
-      this.db.prepare('DELETE FROM videos WHERE id = ?').run(id);
+      this.st('DELETE FROM chunks WHERE video_id = ?').run(id);
+      this.st('DELETE FROM videos WHERE id = ?').run(id);
     })();
   }
 
   async getChunk(videoId: string, index: number): Promise<ChunkRecord | null> {
-    const r = this.db.prepare('SELECT idx, size, sha256 FROM chunks WHERE video_id = ? AND idx = ?').get(videoId, index) as
+    const r = this.st('SELECT idx, size, sha256 FROM chunks WHERE video_id = ? AND idx = ?').get(videoId, index) as
       | { idx: number; size: number; sha256: string }
       | undefined;
     return r ? { index: r.idx, size: r.size, sha256: r.sha256 } : null;
@@ -199,16 +221,15 @@ export class SqliteMetadataRepo implements MetadataRepo {
 
   async insertChunk(videoId: string, chunk: ChunkRecord, now: number): Promise<boolean> {
     return this.db.transaction(() => {
-      const info = this.db
-        .prepare('INSERT INTO chunks (video_id, idx, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      const info = this.st('INSERT INTO chunks (video_id, idx, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
         .run(videoId, chunk.index, chunk.size, chunk.sha256);
-      if (info.changes === 1) this.db.prepare('UPDATE videos SET updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, videoId);
+      if (info.changes === 1) this.st('UPDATE videos SET updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, videoId);
       return info.changes === 1;
     })();
   }
 
   async listChunks(videoId: string): Promise<ChunkRecord[]> {
-    const rows = this.db.prepare('SELECT idx, size, sha256 FROM chunks WHERE video_id = ? ORDER BY idx').all(videoId) as {
+    const rows = this.st('SELECT idx, size, sha256 FROM chunks WHERE video_id = ? ORDER BY idx').all(videoId) as {
       idx: number;
       size: number;
       sha256: string;
@@ -217,6 +238,6 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async deleteChunk(videoId: string, index: number): Promise<void> {
-    this.db.prepare('DELETE FROM chunks WHERE video_id = ? AND idx = ?').run(videoId, index);
+    this.st('DELETE FROM chunks WHERE video_id = ? AND idx = ?').run(videoId, index);
   }
 }

@@ -323,6 +323,8 @@ export interface CaseResult {
   recordingIds: string[];
   /** Pages whose upload-status shows one recording each: must say Complete at 100 %. */
   uiPages?: Page[];
+  /** Check the Library of `page` instead (cases where no recorder page survived): "On the server". */
+  library?: boolean;
   token?: string;
   notes?: string;
   timeoutMs?: number;
@@ -354,6 +356,15 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
     rows.push({ local, video, file });
   }
   const ui = await Promise.all((c.uiPages ?? []).map(async (p) => ({ kind: await statusKind(p), pct: await progressValue(p) })));
+  const badges: string[] = [];
+  if (c.library) {
+    await c.page.getByRole('button', { name: 'Library' }).click();
+    for (const id of c.recordingIds) {
+      const badge = c.page.locator(`library-view li[data-recording-id="${id}"] .badge`);
+      await settle(async () => (await badge.innerText({ timeout: 2000 })) === 'On the server');
+      badges.push(await badge.innerText({ timeout: 2000 }).catch(() => 'missing'));
+    }
+  }
   const durationMs = Date.now() - c.startedAt;
   const sha256Match = rows.every((r) => r.file !== null && r.file.sha256 === r.local.sha256 && r.video!.sha256 === r.local.sha256);
   recordReliabilityCase({
@@ -365,7 +376,7 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
     duplicatesStored: rows.reduce((n, r) => n + Math.max(0, (r.video?.receivedChunks ?? 0) - (r.video ? heldIndices(r.video) : 0)), 0),
     sha256Match,
     durationMs,
-    notes: [c.notes, `UI: ${ui.map((u) => `${u.kind} ${u.pct} %`).join(', ') || 'library'}`].filter(Boolean).join('; '),
+    notes: [c.notes, `UI: ${[...ui.map((u) => `${u.kind} ${u.pct} %`), ...badges.map((b) => `library "${b}"`)].join(', ')}`].filter(Boolean).join('; '),
     env: { FAULT_SCALE: String(FAULT_SCALE), FAULT_SEED: String(FAULT_SEED) },
   });
   console.info(`[fault] ${c.case}: ${rows.map((r) => `${r.local.indices.length} chunks / ${r.local.bytes} B`).join(', ')} in ${durationMs} ms; ${c.notes ?? ''}`);
@@ -394,4 +405,5 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
     expect(file).toEqual({ sha256: local.sha256, size: local.bytes });
   }
   for (const u of ui) expect(u).toEqual({ kind: 'complete', pct: '100' });
+  for (const b of badges) expect(b).toBe('On the server');
 }
