@@ -107,7 +107,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async createUser(id: string, name: string, now: number): Promise<User> {
-    this.st('INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now);
+    this.durably(() => this.st('INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now));
     return { id, name, createdAt: now };
   }
 
@@ -121,12 +121,13 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async addToken(userId: string, tokenHash: string, now: number): Promise<void> {
-    this.st('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)').run(tokenHash, userId, now);
+    this.durably(() => this.st('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)').run(tokenHash, userId, now));
   }
 
   async revokeTokens(userId: string, now: number): Promise<number> {
-    return this.st('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, userId)
-      .changes;
+    return this.durably(
+      () => this.st('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, userId).changes,
+    );
   }
 
   async findUserByTokenHash(tokenHash: string): Promise<User | null> {
@@ -136,11 +137,12 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async createVideo(v: NewVideo): Promise<{ video: VideoRecord; created: boolean }> {
-    const info = this.st(
+    const info = this.durably(() =>
+      this.st(
         `INSERT INTO videos (id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (user_id, recording_id) DO NOTHING`,
-      )
-      .run(v.id, v.userId, v.recordingId, v.shareId, v.title, v.mimeType, v.now, v.now);
+      ).run(v.id, v.userId, v.recordingId, v.shareId, v.title, v.mimeType, v.now, v.now),
+    );
     const row = this.st('SELECT * FROM videos WHERE user_id = ? AND recording_id = ?')
       .get(v.userId, v.recordingId) as VideoRow;
     return { video: toVideo(row), created: info.changes === 1 };
@@ -181,7 +183,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async setTotalChunks(id: string, total: number, now: number): Promise<void> {
-    this.st('UPDATE videos SET total_chunks = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(total, now, id);
+    this.durably(() => this.st('UPDATE videos SET total_chunks = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(total, now, id));
   }
 
   async setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void> {
@@ -190,26 +192,27 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async completeVideo(id: string, c: Completion): Promise<void> {
-    this.st(
+    this.durably(() =>
+      this.st(
         `UPDATE videos SET state = 'complete', sha256 = ?, partial = ?, gaps = ?, completed_at = ?,
          assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?`,
-      )
-      .run(c.sha256, c.partial ? 1 : 0, JSON.stringify(c.gaps), c.now, c.assembledChunks, c.assembledBytes, c.now, id);
+      ).run(c.sha256, c.partial ? 1 : 0, JSON.stringify(c.gaps), c.now, c.assembledChunks, c.assembledBytes, c.now, id),
+    );
   }
 
   async expireVideo(id: string, now: number): Promise<void> {
-    this.db.transaction(() => {
+    this.durably(() => {
       this.st('DELETE FROM chunks WHERE video_id = ?').run(id);
       this.st("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, updated_at = ? WHERE id = ?")
         .run(now, id);
-    })();
+    });
   }
 
   async deleteVideo(id: string): Promise<void> {
-    this.db.transaction(() => {
+    this.durably(() => {
       this.st('DELETE FROM chunks WHERE video_id = ?').run(id);
       this.st('DELETE FROM videos WHERE id = ?').run(id);
-    })();
+    });
   }
 
   async getChunk(videoId: string, index: number): Promise<ChunkRecord | null> {
@@ -220,11 +223,22 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async insertChunk(videoId: string, chunk: ChunkRecord, now: number): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.durably(() => {
       const info = this.st('INSERT INTO chunks (video_id, idx, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
         .run(videoId, chunk.index, chunk.size, chunk.sha256);
       if (info.changes === 1) this.st('UPDATE videos SET updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, videoId);
       return info.changes === 1;
+    });
+  }
+
+  async insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      const info = this.st('INSERT INTO chunks (video_id, idx, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(videoId, chunk.index, chunk.size, chunk.sha256);
+      if (info.changes !== 1) return false;
+      this.st('UPDATE videos SET assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?')
+        .run(chunk.index + 1, assembledBytes, now, videoId);
+      return true;
     })();
   }
 
@@ -238,6 +252,6 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async deleteChunk(videoId: string, index: number): Promise<void> {
-    this.st('DELETE FROM chunks WHERE video_id = ? AND idx = ?').run(videoId, index);
+    this.durably(() => this.st('DELETE FROM chunks WHERE video_id = ? AND idx = ?').run(videoId, index));
   }
 }
