@@ -22,6 +22,8 @@ export const ERRORS = {
   video_not_ready: { status: 409, message: 'The video is not complete yet.' },
   range_not_satisfiable: { status: 416, message: 'The requested byte range cannot be served.' },
   request_timeout: { status: 408, message: 'The request body did not arrive in time.' },
+  /** nginx's 499: nobody reads this answer, but the log must say "client fault", not 500. */
+  client_aborted: { status: 400, message: 'The client closed the connection before the request was complete; nothing was stored.' },
   rate_limited: { status: 429, message: 'Too many requests; retry after the indicated delay.' },
   insufficient_storage: { status: 507, message: 'The server has no room to store this data; nothing was kept.' },
   service_unavailable: { status: 503, message: 'The server is temporarily unavailable.' },

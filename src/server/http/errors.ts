@@ -21,9 +21,12 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 /** Returns the catalogue error for a known failure, or null for an unexpected one. */
-export function toApiError(err: unknown): ApiError | null {
+export function toApiError(err: unknown, request?: FastifyRequest): ApiError | null {
   if (err instanceof ApiError) return err;
   const e = err as Partial<FastifyError> & { code?: string; type?: string };
+  // The connection was reset mid-body (flaky network, tab or browser closed): Node's request
+  // stream fails with `aborted`/ECONNRESET. A client fault, not a server error.
+  if (request?.raw.aborted || (e?.code === 'ECONNRESET' && e.message === 'aborted')) return new ApiError('client_aborted');
   if (e?.code && FASTIFY_CODES[e.code]) return new ApiError(FASTIFY_CODES[e.code]!);
   if (e?.validation) return new ApiError('validation_failed');
   if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return new ApiError('insufficient_storage');
@@ -56,7 +59,7 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, err: 
 }
 
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const api = toApiError(err);
+  const api = toApiError(err, request);
   if (api) {
     const level = api.status >= 500 ? 'error' : 'info';
     request.log[level]({ event: 'http/error', code: api.code, method: request.method, url: request.routeOptions.url ?? 'unmatched' });
