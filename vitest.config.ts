@@ -7,6 +7,9 @@ export default defineConfig({
       {
         test: {
           name: 'node',
+          // Node suites first, then the browser suites alone: Chromium and fsync-heavy suites
+          // competing for 2 cores only makes both slower and noisier.
+          sequence: { groupOrder: 0 },
           include: ['tests/**/*.test.ts'],
           exclude: ['tests/e2e/**', 'node_modules/**'],
           environment: 'node',
@@ -18,6 +21,7 @@ export default defineConfig({
         test: {
           // Real Chromium: one file at a time on a 2-core machine.
           name: 'e2e',
+          sequence: { groupOrder: 1 },
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
           fileParallelism: false,

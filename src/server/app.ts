@@ -122,6 +122,7 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
   app.addHook('onClose', async () => {
     stopSweeper?.();
     await ctx.locks.idle();
+    await blobs.close?.();
     await repo.close();
   });
   return app;

@@ -17,7 +17,7 @@ afterEach(async () => {
   proxy = null;
 });
 
-describe('page fallback without a service worker', () => {
+describe('page fallback without a service worker', { timeout: 60_000 }, () => {
   it('uploads from the page under the pipeline lock, one tab at a time, each chunk once', async () => {
     env = await startE2e({ serviceWorkers: 'block' });
     proxy = await startFaultProxy({ target: env.server.url });

@@ -11,7 +11,7 @@ afterEach(async () => {
   env = null;
 });
 
-describe('service worker lifecycle', () => {
+describe('service worker lifecycle', { timeout: 60_000 }, () => {
   it('installs on the first visit and controls the page without a reload', async () => {
     env = await startE2e();
     const page = await openApp(env.context, env.server.url, env.token);

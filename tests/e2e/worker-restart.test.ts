@@ -13,7 +13,7 @@ afterEach(async () => {
   env = null;
 });
 
-describe('background sync after a browser restart', () => {
+describe('background sync after a browser restart', { timeout: 60_000 }, () => {
   it('completes a recording made offline once the browser restarts online, with no app page open', async () => {
     env = await startE2e({ persistent: true });
     const origin = env.server.url;

@@ -18,7 +18,7 @@ afterEach(async () => {
   dir = null;
 });
 
-describe('service worker updates', () => {
+describe('service worker updates', { timeout: 60_000 }, () => {
   it('keeps a new worker waiting until the page applies the update, then reloads under it', async () => {
     dir = mkdtempSync(join(tmpdir(), 'outbox-dist-'));
     cpSync(DIST, dir, { recursive: true });

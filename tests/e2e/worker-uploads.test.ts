@@ -32,7 +32,7 @@ afterEach(async () => {
   proxy = null;
 });
 
-describe('worker uploads', () => {
+describe('worker uploads', { timeout: 60_000 }, () => {
   it('uploads chunks a page wrote to the outbox, each once, and finalizes', async () => {
     env = await startE2e();
     const page = await openApp(env.context, env.server.url, env.token);

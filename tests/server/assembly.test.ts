@@ -24,6 +24,12 @@ class CountingBlobStore extends FsBlobStore {
     this.appendedBytes += n;
     return n;
   }
+  // The in-order fast path (issue 7) appends verified in-memory bytes; it counts the same.
+  override async appendToAssembled(videoId: string, index: number, bytes: readonly Buffer[], at: number, sha: string): Promise<void> {
+    await super.appendToAssembled(videoId, index, bytes, at, sha);
+    this.appends++;
+    this.appendedBytes += bytes.reduce((n, b) => n + b.length, 0);
+  }
 }
 
 const N = Number(process.env.OUTBOX_ASSEMBLY_CHUNKS ?? 600);

@@ -136,16 +136,31 @@ export function logEvents(lines: string[], event?: string): Array<Record<string,
 export async function openApp(context: BrowserContext, origin: string, token: string, opts: { controlled?: boolean } = {}): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${origin}/#token=${encodeURIComponent(token)}`);
-  await installHarness(page);
-  await page.evaluate(async (t) => {
+  await withTimeout(installHarness(page), 20_000, 'installHarness');
+  const storeToken = page.evaluate(async (t) => {
     const h = globalThis.__outboxHarness!;
     const outbox = await h.outbox();
     if ((await outbox.getToken()) !== t) await outbox.setToken(t);
     const client = await h.client();
     client.tokenChanged();
   }, token);
+  // page.evaluate has no timeout of its own: a stuck IndexedDB open or registration would
+  // otherwise surface only as the 180 s test timeout.
+  await withTimeout(storeToken, 15_000, 'store token and start the UploadClient');
   if (opts.controlled ?? true) await waitForController(page);
   return page;
+}
+
+export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no result after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function waitForController(page: Page, timeoutMs = 15_000): Promise<void> {

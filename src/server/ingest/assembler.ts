@@ -8,13 +8,19 @@
  * by reading the assembled object back, O(assembled bytes) once per video per process. The
  * alternative — a hand-written SHA-256 with exportable state — was not worth its risk.
  *
- * Order of effects per chunk: append + fsync, then record (assembledChunks, assembledBytes),
- * then delete the chunk's file. A crash between any two leaves state recovery can repair
- * (recovery.ts): a longer file is truncated to the recorded length; a leftover file is deleted.
+ * Order of effects per chunk: append + fsync (with its append-journal record), then record
+ * (assembledChunks, assembledBytes), then delete the chunk's file. A crash between any two leaves
+ * state recovery can repair (recovery.ts): a longer file is re-adopted where the journal
+ * verifies it, else truncated to the recorded length; a leftover file is deleted.
+ *
+ * `appendVerified` is the in-order fast path (issue 7): the chunk's verified bytes, held in
+ * memory, are written once into the assembled file, the running hash is fed from the same
+ * buffers (no read-back), and the chunk record plus the new prefix are committed in one
+ * transaction.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { BlobStore } from '../storage/blob-store.ts';
+import type { BlobStore, StagedChunk } from '../storage/blob-store.ts';
 import type { MetadataRepo, VideoRecord } from '../storage/metadata-repo.ts';
 
 interface Running {
@@ -65,6 +71,35 @@ export class Assembler {
     run.bytes += n;
     this.totalAppendedBytes += n;
     return n;
+  }
+
+  /**
+   * Fast path: `staged` (verified, staged in memory) is chunk `video.assembledChunks`; writes it
+   * at the end of the assembled object and records chunk + prefix in one commit. On any failure
+   * nothing is kept: the file is cut back and the running hash rebuilt on next use.
+   */
+  async appendVerified(video: VideoRecord, staged: StagedChunk): Promise<VideoRecord> {
+    if (!staged.bytes || staged.index !== video.assembledChunks) throw new Error('appendVerified needs the next chunk, staged in memory');
+    const run = await this.runningHash(video);
+    const next = run.hash.copy();
+    for (const buf of staged.bytes) next.update(buf);
+    const now = this.clock();
+    const bytes = run.bytes + staged.size;
+    try {
+      await this.blobs.appendToAssembled(video.id, staged.index, staged.bytes, run.bytes, staged.sha256);
+      const chunk = { index: staged.index, size: staged.size, sha256: staged.sha256 };
+      if (!(await this.repo.insertAssembledChunk(video.id, chunk, bytes, now))) {
+        throw new Error(`chunk ${staged.index} of ${video.id} was recorded meanwhile`);
+      }
+    } catch (err) {
+      this.running.delete(video.id);
+      await this.blobs.truncateAssembled(video.id, run.bytes).catch(() => {});
+      throw err;
+    }
+    run.hash = next;
+    run.bytes = bytes;
+    this.totalAppendedBytes += staged.size;
+    return { ...video, assembledChunks: staged.index + 1, assembledBytes: bytes, updatedAt: Math.max(video.updatedAt, now) };
   }
 
   /** Appends every held chunk from assembledChunks on while the run is contiguous (and < total). */

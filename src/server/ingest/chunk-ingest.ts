@@ -1,18 +1,38 @@
 /**
- * One chunk upload: verify, store durably, record, assemble. The body is streamed to a temp
- * object while being hashed and counted (never buffered whole), fsynced, checked against the
- * RFC 9530 Content-Digest, and only then renamed into place and recorded. The answer is sent
- * after the record is durable, so a 201 means the chunk survives a crash.
+ * One chunk upload: verify, store durably, record, assemble.
+ *
+ * Durability (issue 7; docs/API.md "Durability"): a chunk is answered 2xx only after its
+ * verified bytes are on stable storage (fsync) and the metadata that says so is committed;
+ * kill -9 at any moment never yields a held-but-wrong chunk nor loses an acknowledged one, and
+ * after a power loss recovery re-adopts journal-verified appends whose commit was lost
+ * (fs-blob-store.ts, recovery.ts).
+ *
+ * Two paths, chosen when the request starts:
+ *  - In order (the usual case: index within IN_MEMORY_WINDOW of the assembled prefix): the body
+ *    is hashed and held in memory (≤ maxChunkBytes), checked against the RFC 9530
+ *    Content-Digest, then — under the video's lock, if it is still the next chunk — written once
+ *    into the assembled file with its journal record, flushed once, and recorded with the new
+ *    prefix in one commit (Assembler.appendVerified). A digest mismatch writes nothing.
+ *  - Otherwise (out of order, or the predecessor has not landed by the time the lock is held):
+ *    the bytes go to a temp object, fsynced, renamed into place and recorded with a flushed
+ *    commit; they are appended when the prefix reaches them.
  */
 import type { Readable } from 'node:stream';
 import type { ChunkResponse } from '../../shared/api.ts';
 import { parseContentDigest } from '../../shared/digest.ts';
 import { ApiError } from '../../shared/errors.ts';
 import type { StagedChunk } from '../storage/blob-store.ts';
-import type { User } from '../storage/metadata-repo.ts';
+import type { User, VideoRecord } from '../storage/metadata-repo.ts';
 import type { IngestContext } from './context.ts';
 import { advanceVideo } from './finalize.ts';
 import { ownedVideo } from './videos.ts';
+
+/**
+ * A chunk this close ahead of the assembled prefix is held in memory: with a few uploads in
+ * flight per recording, its predecessors usually land while its body streams. Bounds memory to
+ * (requests in flight) × maxChunkBytes, as any buffering would.
+ */
+const IN_MEMORY_WINDOW = 4;
 
 export interface ChunkUpload {
   sessionId: string;
@@ -45,10 +65,12 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
   }
   const held = await ctx.repo.getChunk(video.id, up.index);
   const closed = video.state === 'complete';
+  const ahead = up.index - video.assembledChunks;
   // A chunk already held (or a closed session) needs only a comparison: hash, store nothing.
   const staged = await ctx.blobs.stageChunk(video.id, up.index, up.body, {
     maxBytes: maxChunkBytes,
     hashOnly: held !== null || closed,
+    inMemory: ahead >= 0 && ahead < IN_MEMORY_WINDOW,
     signal: up.signal,
   });
   let committed = false;
@@ -78,6 +100,14 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
       if (now.totalChunks !== null && up.index >= now.totalChunks) {
         throw new ApiError('index_out_of_range', { totalChunks: now.totalChunks });
       }
+      if (staged.bytes && now.assembledChunks === up.index) {
+        // Fast path: bytes written once into the assembled file, recorded in one commit.
+        const appended = await ctx.assembler.appendVerified(now, staged);
+        committed = true;
+        ctx.log.debug({ event: 'chunk/appended', videoId: video.id, index: up.index, size: staged.size });
+        await assembleQuietly(ctx, video.id, appended);
+        return answer(201);
+      }
       await ctx.blobs.commitChunk(staged);
       committed = true;
       try {
@@ -101,9 +131,9 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
  * The chunk is already durable and recorded; a failed append (e.g. disk full) must not turn its
  * 201 into an error. The next chunk, finalize or restart retries the append.
  */
-async function assembleQuietly(ctx: IngestContext, videoId: string): Promise<void> {
+async function assembleQuietly(ctx: IngestContext, videoId: string, current?: VideoRecord): Promise<void> {
   try {
-    const video = await ctx.repo.getVideo(videoId);
+    const video = current ?? (await ctx.repo.getVideo(videoId));
     if (video && video.state === 'open') await advanceVideo(ctx, video);
   } catch (err) {
     ctx.log.warn({ event: 'assembly/deferred', videoId, err });

@@ -3,8 +3,10 @@
  * Invariants it restores:
  *  - no staged temp object survives;
  *  - no bytes exist for a video the metadata does not know, or that expired;
- *  - an open video's assembled object is exactly `assembledBytes` long (a longer one was cut
- *    mid-append or appended but not recorded: truncate);
+ *  - an open video's assembled object is exactly `assembledBytes` long: a longer one was cut
+ *    mid-append or appended but not recorded (kill -9 before the commit, or a power loss that
+ *    dropped a `synchronous = NORMAL` commit): first re-adopt whatever the append journal
+ *    verifies (readopt.ts), then truncate the rest;
  *  - a chunk record means the chunk's bytes are held: a record whose file is missing or has the
  *    wrong size (and is not yet assembled) is dropped, so the client sees it missing and re-sends;
  *  - a chunk file without a record (renamed, not recorded) or already assembled is deleted;
@@ -12,17 +14,19 @@
  */
 import type { IngestContext } from './context.ts';
 import { advanceVideo } from './finalize.ts';
+import { readoptAppends } from './readopt.ts';
 
 export interface RecoveryReport {
   tempsRemoved: number;
   orphanVideos: number;
   truncated: number;
+  readopted: number;
   droppedRecords: number;
   removedFiles: number;
 }
 
 export async function recover(ctx: IngestContext): Promise<RecoveryReport> {
-  const report: RecoveryReport = { tempsRemoved: 0, orphanVideos: 0, truncated: 0, droppedRecords: 0, removedFiles: 0 };
+  const report: RecoveryReport = { tempsRemoved: 0, orphanVideos: 0, truncated: 0, readopted: 0, droppedRecords: 0, removedFiles: 0 };
   await ctx.blobs.init();
   report.tempsRemoved = await ctx.blobs.removeLeftoverTemps();
 
@@ -41,9 +45,11 @@ export async function recover(ctx: IngestContext): Promise<RecoveryReport> {
     }
   }
 
-  for (const video of await ctx.repo.listVideosByState('open')) {
-    await ctx.locks.run(video.id, async () => {
-      const size = await ctx.blobs.assembledSize(video.id);
+  for (const listed of await ctx.repo.listVideosByState('open')) {
+    await ctx.locks.run(listed.id, async () => {
+      const size = await ctx.blobs.assembledSize(listed.id);
+      report.readopted += await readoptAppends(ctx, listed, size);
+      const video = (await ctx.repo.getVideo(listed.id)) ?? listed;
       if (size > video.assembledBytes) {
         await ctx.blobs.truncateAssembled(video.id, video.assembledBytes);
         report.truncated++;

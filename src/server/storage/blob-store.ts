@@ -8,10 +8,19 @@
  * under (videoId, index); `discardStaged` throws it away. Published chunks are appended in index
  * order to the video's assembled object and then deleted.
  *
+ * Fast path (issue 7): a chunk that will be the next one appended is staged `inMemory` (hashed
+ * and held in memory, ≤ the chunk limit) and, once verified, written once with
+ * `appendToAssembled` — no temp object, no read-back. Every append (both paths) also writes an
+ * append-journal record (index, offset, size, SHA-256), durable together with the bytes, from
+ * which recovery re-adopts appends whose metadata commit was lost (`readAppendJournal`).
+ *
  * Implementations translate their own failures once: out of space → ApiError
  * `insufficient_storage` (with nothing half-written kept), size over the limit → `chunk_too_large`.
  */
 import type { Readable } from 'node:stream';
+import type { AppendRecord } from './append-journal.ts';
+
+export type { AppendRecord } from './append-journal.ts';
 
 export interface StagedChunk {
   readonly videoId: string;
@@ -21,6 +30,8 @@ export interface StagedChunk {
   readonly sha256: string;
   /** Opaque handle of the temp object; null when the bytes were only hashed (`hashOnly`). */
   readonly tempKey: string | null;
+  /** The bytes as received, when staged `inMemory` (then tempKey is null). */
+  readonly bytes?: readonly Buffer[];
 }
 
 export interface StageOptions {
@@ -28,6 +39,8 @@ export interface StageOptions {
   maxBytes: number;
   /** Only hash and count (e.g. to compare a re-sent chunk with the held one); store nothing. */
   hashOnly?: boolean;
+  /** Hash and keep the bytes in memory instead of a temp object (for `appendToAssembled`). */
+  inMemory?: boolean;
   signal?: AbortSignal;
 }
 
@@ -56,6 +69,14 @@ export interface BlobStore {
    * On failure the assembled object is cut back to its previous length. Returns bytes appended.
    */
   appendChunkToAssembled(videoId: string, index: number, onBytes: (buf: Buffer) => void): Promise<number>;
+  /**
+   * Writes verified bytes (a chunk staged `inMemory`) at offset `at` of the assembled object —
+   * cutting off anything beyond `at` first — plus its journal record, and makes both durable.
+   * On failure both are cut back and nothing is kept. Callers hold the video's lock.
+   */
+  appendToAssembled(videoId: string, index: number, bytes: readonly Buffer[], at: number, sha256: string): Promise<void>;
+  /** The video's append-journal records, oldest first ([] when none). */
+  readAppendJournal(videoId: string): Promise<AppendRecord[]>;
   /** Length of the assembled object (0 when absent). */
   assembledSize(videoId: string): Promise<number>;
   /** Cuts the assembled object back to `size` bytes (crash recovery). */
@@ -66,6 +87,8 @@ export interface BlobStore {
   deleteVideo(videoId: string): Promise<void>;
   /** Video ids that have any stored data (to find orphans after a crash). */
   listVideos(): Promise<string[]>;
+  /** Releases what the store holds open (e.g. cached append handles); called at shutdown. */
+  close?(): Promise<void>;
   /** Removes staged temp objects left by a crash; returns how many. */
   removeLeftoverTemps(): Promise<number>;
 }

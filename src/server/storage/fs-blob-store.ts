@@ -4,23 +4,40 @@
  *   <root>/tmp/<random>.part              staged chunks (removed at start-up if left by a crash)
  *   <root>/videos/<videoId>/<index>.chunk published chunks, until appended
  *   <root>/videos/<videoId>/assembled     the video, growing by whole chunks in index order
+ *   <root>/journals/<videoId>.log         append journal: one record per append (append-journal.ts)
  *
- * Durability: a staged chunk is fsynced before it is renamed into place and the directory is
- * fsynced after the rename (POSIX rename is atomic, but only a directory fsync makes the new
- * name survive a power cut). Appends are fsynced before the caller records them, so the
- * metadata never claims bytes the disk does not have; a crash between the two leaves the file
- * longer than recorded, which start-up recovery truncates.
+ * Durability model (issue 7; docs/API.md "Durability"): a chunk is answered 2xx only after its
+ * verified bytes are on stable storage and the metadata saying so is committed. The filesystem
+ * holds the truth for chunk bytes; SQLite is an index recovery can rebuild.
+ *  - In-order fast path (`appendToAssembled`): the verified bytes (staged in memory) are written
+ *    once, at the recorded end of the assembled file, together with a journal record
+ *    (index, offset, size, SHA-256); both are fdatasynced (in parallel) before the caller commits
+ *    — one data flush per chunk instead of a temp file + rename + read-back + second flush. The
+ *    commit itself is not flushed (SQLite synchronous=NORMAL); if a power loss drops it, recovery
+ *    re-adopts the tail of the assembled file from the journal, record by record, each only when
+ *    the bytes hash to the recorded SHA-256; what does not verify is truncated.
+ *  - Out-of-order chunks: a staged chunk is fsynced before it is renamed into place and the
+ *    directory is fsynced after the rename (POSIX rename is atomic, but only a directory fsync
+ *    makes the new name survive a power cut); its record is committed with a WAL flush.
+ *    Appending it later (`appendChunkToAssembled`) also writes a journal record.
+ *  - Appends are flushed before the caller records them, so the metadata never claims bytes the
+ *    disk does not have; a crash between the two leaves the file longer than recorded, which
+ *    start-up recovery re-adopts (journal-verified) or truncates.
+ * New directory entries (a video's directory, its assembled file and journal) are made durable
+ * by fsyncing the parent directory on creation.
  *
  * Paths are built only from a validated ServerId and a non-negative integer index.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ApiError } from '../../shared/errors.ts';
 import { isServerId } from '../ids.ts';
-import type { BlobStore, ByteRange, StageOptions, StagedChunk } from './blob-store.ts';
+import { decodeRecords, encodeRecord } from './append-journal.ts';
+import type { AppendRecord, BlobStore, ByteRange, StageOptions, StagedChunk } from './blob-store.ts';
 
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
@@ -44,18 +61,73 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** writev takes at most IOV_MAX (1024 on Linux) buffers per call. */
+const IOV_BATCH = 512;
+
+/** Writes every buffer at `position` on, whatever partial writes the kernel makes. */
+async function writeAllAt(fh: FileHandle, bufs: readonly Buffer[], position: number): Promise<void> {
+  let pos = position;
+  for (let i = 0; i < bufs.length; i += IOV_BATCH) {
+    const batch = bufs.slice(i, i + IOV_BATCH);
+    const want = batch.reduce((n, b) => n + b.length, 0);
+    let done = (await fh.writev(batch, pos)).bytesWritten;
+    if (done < want) {
+      // Rare on regular files; finish byte-exactly with plain writes.
+      const rest = Buffer.concat(batch).subarray(done);
+      for (let off = 0; off < rest.length; ) off += (await fh.write(rest, off, rest.length - off, pos + done + off)).bytesWritten;
+      done = want;
+    }
+    pos += want;
+  }
+}
+
+interface Appender {
+  data: FileHandle;
+  journal: FileHandle;
+  size: number;
+}
+
+/** Videos whose append handles stay open (2 fds each). */
+const MAX_APPENDERS = 32;
+
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly videosDir: string;
+  private readonly journalsDir: string;
+  /** Video directories known to exist durably (saves a mkdir per append). */
+  private readonly knownDirs = new Set<string>();
+  /**
+   * Open handles of recently appended videos (assembled file, journal, and the assembled file's
+   * length as written through them), least recently used first. Saves two opens, two closes and
+   * a stat per in-order chunk; every other path that changes the file drops the entry first.
+   */
+  private readonly appenders = new Map<string, Appender>();
 
   constructor(root: string) {
     this.tmpDir = join(root, 'tmp');
     this.videosDir = join(root, 'videos');
+    this.journalsDir = join(root, 'journals');
   }
 
   async init(): Promise<void> {
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(this.videosDir, { recursive: true });
+    await mkdir(this.journalsDir, { recursive: true });
+  }
+
+  private journalPath(videoId: string): string {
+    if (!isServerId(videoId)) throw new TypeError('invalid video id for a blob path');
+    return join(this.journalsDir, `${videoId}.log`);
+  }
+
+  /** Creates the video's directory, durably, once. */
+  private async ensureVideoDir(videoId: string): Promise<string> {
+    const dir = this.videoDir(videoId);
+    if (this.knownDirs.has(videoId)) return dir;
+    const created = await mkdir(dir, { recursive: true });
+    if (created) await fsyncDir(this.videosDir);
+    this.knownDirs.add(videoId);
+    return dir;
   }
 
   private videoDir(videoId: string): string {
@@ -75,7 +147,8 @@ export class FsBlobStore implements BlobStore {
   async stageChunk(videoId: string, index: number, body: Readable, opts: StageOptions): Promise<StagedChunk> {
     this.chunkPath(videoId, index);
     const hash = createHash('sha256');
-    const tempKey = opts.hashOnly ? null : `${randomBytes(12).toString('hex')}.part`;
+    const keep: Buffer[] | null = opts.inMemory && !opts.hashOnly ? [] : null;
+    const tempKey = opts.hashOnly || keep ? null : `${randomBytes(12).toString('hex')}.part`;
     const tempPath = tempKey ? join(this.tmpDir, tempKey) : null;
     let fh: FileHandle | null = null;
     let size = 0;
@@ -102,7 +175,8 @@ export class FsBlobStore implements BlobStore {
           size += buf.length;
           if (size > opts.maxBytes) return finish(new ApiError('chunk_too_large', { maxBytes: opts.maxBytes }));
           hash.update(buf);
-          if (file) {
+          if (keep) keep.push(buf);
+          else if (file) {
             body.pause();
             file.write(buf).then(() => settled || body.resume(), finish);
           }
@@ -129,16 +203,36 @@ export class FsBlobStore implements BlobStore {
       if (tempPath) await unlink(tempPath).catch(() => {});
       throw translate(err);
     }
-    return { videoId, index, size, sha256: hash.digest('hex'), tempKey };
+    const staged: StagedChunk = { videoId, index, size, sha256: hash.digest('hex'), tempKey };
+    return keep ? { ...staged, bytes: keep } : staged;
   }
 
   async commitChunk(staged: StagedChunk): Promise<void> {
+    if (staged.bytes) return this.commitFromMemory(staged, staged.bytes);
     if (!staged.tempKey) throw new TypeError('a hash-only staging cannot be committed');
-    const dir = this.videoDir(staged.videoId);
-    const created = await mkdir(dir, { recursive: true });
-    if (created) await fsyncDir(this.videosDir);
+    const dir = await this.ensureVideoDir(staged.videoId);
     await rename(join(this.tmpDir, staged.tempKey), this.chunkPath(staged.videoId, staged.index));
     await fsyncDir(dir);
+  }
+
+  /** A chunk staged in memory that turned out not to be next: publish it like a staged file. */
+  private async commitFromMemory(staged: StagedChunk, bytes: readonly Buffer[]): Promise<void> {
+    const tempPath = join(this.tmpDir, `${randomBytes(12).toString('hex')}.part`);
+    try {
+      const fh = await open(tempPath, 'wx');
+      try {
+        await writeAllAt(fh, bytes, 0);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const dir = await this.ensureVideoDir(staged.videoId);
+      await rename(tempPath, this.chunkPath(staged.videoId, staged.index));
+      await fsyncDir(dir);
+    } catch (err) {
+      await unlink(tempPath).catch(() => {});
+      throw translate(err);
+    }
   }
 
   async discardStaged(staged: StagedChunk): Promise<void> {
@@ -175,25 +269,107 @@ export class FsBlobStore implements BlobStore {
 
   async appendChunkToAssembled(videoId: string, index: number, onBytes: (buf: Buffer) => void): Promise<number> {
     const src = this.chunkPath(videoId, index);
-    const dest = this.assembledPath(videoId);
-    await mkdir(this.videoDir(videoId), { recursive: true });
-    const fh = await open(dest, 'a');
+    const dir = await this.ensureVideoDir(videoId);
+    await this.releaseAppender(videoId);
+    const fh = await open(this.assembledPath(videoId), 'a');
+    const journal = await open(this.journalPath(videoId), 'a').catch(async (err: unknown) => {
+      await fh.close();
+      throw err;
+    });
     let before = -1;
     try {
       before = (await fh.stat()).size;
+      // The journal needs the chunk's own SHA-256: a second hash, but only on this rare path.
+      const own = createHash('sha256');
       let appended = 0;
       for await (const buf of createReadStream(src) as AsyncIterable<Buffer>) {
         await fh.write(buf);
         onBytes(buf);
+        own.update(buf);
         appended += buf.length;
       }
-      await fh.sync();
+      await this.syncWithJournal(dir, fh, journal, { index, offset: before, size: appended, sha256: own.digest('hex') });
       return appended;
     } catch (err) {
       if (before >= 0) await fh.truncate(before).catch(() => {});
       throw translate(err);
     } finally {
-      await fh.close();
+      await Promise.allSettled([fh.close(), journal.close()]);
+    }
+  }
+
+  async appendToAssembled(videoId: string, index: number, bytes: readonly Buffer[], at: number, sha256: string): Promise<void> {
+    const dir = await this.ensureVideoDir(videoId);
+    let app: Appender | null = null;
+    let written = false;
+    try {
+      app = await this.appender(videoId);
+      if (app.size < at) throw new Error(`assembled file of ${videoId} has ${app.size} bytes, ${at} recorded`);
+      // Bytes go exactly at the recorded end, whatever an earlier failure left beyond it.
+      if (app.size > at) await app.data.truncate(at);
+      app.size = at;
+      written = true;
+      await writeAllAt(app.data, bytes, at);
+      const n = bytes.reduce((sum, b) => sum + b.length, 0);
+      await this.syncWithJournal(dir, app.data, app.journal, { index, offset: at, size: n, sha256 });
+      app.size = at + n;
+    } catch (err) {
+      if (app && written) await app.data.truncate(at).catch(() => {});
+      await this.releaseAppender(videoId);
+      throw translate(err);
+    }
+  }
+
+  /** The video's cached append handles, opened (and the oldest entry evicted) when missing. */
+  private async appender(videoId: string): Promise<Appender> {
+    const cached = this.appenders.get(videoId);
+    if (cached) {
+      this.appenders.delete(videoId);
+      this.appenders.set(videoId, cached);
+      return cached;
+    }
+    const data = await open(this.assembledPath(videoId), constants.O_WRONLY | constants.O_CREAT);
+    let journal: FileHandle;
+    try {
+      journal = await open(this.journalPath(videoId), 'a');
+    } catch (err) {
+      await data.close();
+      throw err;
+    }
+    const app = { data, journal, size: (await data.stat()).size };
+    this.appenders.set(videoId, app);
+    if (this.appenders.size > MAX_APPENDERS) await this.releaseAppender(this.appenders.keys().next().value!);
+    return app;
+  }
+
+  private async releaseAppender(videoId: string): Promise<void> {
+    const app = this.appenders.get(videoId);
+    if (!app) return;
+    this.appenders.delete(videoId);
+    await Promise.allSettled([app.data.close(), app.journal.close()]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.appenders.keys()].map((id) => this.releaseAppender(id)));
+  }
+
+  /**
+   * Appends the journal record and flushes it and the assembled file, in parallel (two files,
+   * two flushes, overlapping on the disk queue). fdatasync suffices: it covers the file size.
+   * The first append of a video also makes the new names durable (directory fsyncs). A record
+   * left by a failed append is harmless: recovery only adopts records whose bytes verify.
+   */
+  private async syncWithJournal(dir: string, data: FileHandle, journal: FileHandle, record: AppendRecord): Promise<void> {
+    await journal.write(encodeRecord(record));
+    await Promise.all([data.datasync(), journal.datasync(), ...(record.offset === 0 ? [fsyncDir(dir), fsyncDir(this.journalsDir)] : [])]);
+  }
+
+  async readAppendJournal(videoId: string): Promise<AppendRecord[]> {
+    try {
+      return decodeRecords(await readFile(this.journalPath(videoId)));
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
     }
   }
 
@@ -207,6 +383,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async truncateAssembled(videoId: string, size: number): Promise<void> {
+    await this.releaseAppender(videoId);
     try {
       await truncate(this.assembledPath(videoId), size);
     } catch (err) {
@@ -221,16 +398,23 @@ export class FsBlobStore implements BlobStore {
   }
 
   async deleteVideo(videoId: string): Promise<void> {
+    this.knownDirs.delete(videoId);
+    await this.releaseAppender(videoId);
     await rm(this.videoDir(videoId), { recursive: true, force: true });
+    await rm(this.journalPath(videoId), { force: true });
   }
 
   async listVideos(): Promise<string[]> {
-    try {
-      return (await readdir(this.videosDir)).filter((n) => isServerId(n));
-    } catch (err) {
-      if (isMissing(err)) return [];
-      throw err;
-    }
+    const names = async (dir: string): Promise<string[]> => {
+      try {
+        return await readdir(dir);
+      } catch (err) {
+        if (isMissing(err)) return [];
+        throw err;
+      }
+    };
+    const journals = (await names(this.journalsDir)).flatMap((n) => (n.endsWith('.log') ? [n.slice(0, -4)] : []));
+    return [...new Set([...(await names(this.videosDir)), ...journals])].filter((n) => isServerId(n));
   }
 
   async removeLeftoverTemps(): Promise<number> {

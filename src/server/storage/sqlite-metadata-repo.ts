@@ -9,12 +9,15 @@
  * commits). Only the two per-chunk hot-path writes use it — `insertAssembledChunk` and
  * `setAssembled` — because the blob store's per-video append journal (fs-blob-store.ts), fsynced
  * before those commits, lets start-up recovery re-adopt what they recorded. Every other write is
- * rare (init, out-of-order chunk, finalize, expiry, delete, users) and commits with
- * `synchronous = FULL` (`durably`), which also flushes every earlier NORMAL commit (the WAL is
- * one sequential log). Statements are prepared once and cached (`st`).
+ * rare (init, out-of-order chunk, finalize, expiry, delete, users) and is made durable before
+ * its promise resolves (`durably`): the commit, then an fdatasync of the `-wal` file on the
+ * libuv threadpool — what `synchronous = FULL` would do at commit, but off the event loop (an
+ * fsync there stalls every request for milliseconds). It also flushes every earlier NORMAL commit
+ * (the WAL is one sequential log). Statements are prepared once and cached (`st`).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { migrate } from './sqlite-migrations.ts';
 import type { ChunkRecord, Completion, MetadataRepo, NewVideo, User, VideoRecord, VideoStateName } from './metadata-repo.ts';
@@ -70,9 +73,11 @@ const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, createdAt: r.cre
 export class SqliteMetadataRepo implements MetadataRepo {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /** The WAL file, opened on first use, only to flush it. */
+  private wal: Promise<FileHandle> | null = null;
 
   /** `file` may be ':memory:' (tests). */
-  constructor(file: string) {
+  constructor(private readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -92,22 +97,38 @@ export class SqliteMetadataRepo implements MetadataRepo {
     return s;
   }
 
-  /** Runs `fn` as one transaction whose commit fsyncs the WAL (see the header). */
-  private durably<T>(fn: () => T): T {
-    this.db.pragma('synchronous = FULL');
+  /** Runs `fn` as one transaction and resolves once its commit is on stable storage (header). */
+  private async durably<T>(fn: () => T): Promise<T> {
+    const result = this.db.transaction(fn)();
+    await this.flushWal();
+    return result;
+  }
+
+  /**
+   * fsync(2) acts on the file, not the descriptor: flushing our own handle of the WAL makes every
+   * frame SQLite wrote to it so far durable. The server's connection keeps the WAL in place
+   * (it is removed only when the last connection closes), so the handle stays valid.
+   */
+  private async flushWal(): Promise<void> {
+    if (this.file === ':memory:') return;
+    this.wal ??= open(`${this.file}-wal`, 'r');
     try {
-      return this.db.transaction(fn)();
-    } finally {
-      this.db.pragma('synchronous = NORMAL');
+      await (await this.wal).datasync();
+    } catch (err) {
+      this.wal = null;
+      throw err;
     }
   }
 
   async close(): Promise<void> {
+    const wal = this.wal;
+    this.wal = null;
+    if (wal) await wal.then((h) => h.close()).catch(() => {});
     if (this.db.open) this.db.close();
   }
 
   async createUser(id: string, name: string, now: number): Promise<User> {
-    this.durably(() => this.st('INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now));
+    await this.durably(() => this.st('INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now));
     return { id, name, createdAt: now };
   }
 
@@ -121,7 +142,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async addToken(userId: string, tokenHash: string, now: number): Promise<void> {
-    this.durably(() => this.st('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)').run(tokenHash, userId, now));
+    await this.durably(() => this.st('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)').run(tokenHash, userId, now));
   }
 
   async revokeTokens(userId: string, now: number): Promise<number> {
@@ -137,7 +158,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async createVideo(v: NewVideo): Promise<{ video: VideoRecord; created: boolean }> {
-    const info = this.durably(() =>
+    const info = await this.durably(() =>
       this.st(
         `INSERT INTO videos (id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (user_id, recording_id) DO NOTHING`,
@@ -183,7 +204,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async setTotalChunks(id: string, total: number, now: number): Promise<void> {
-    this.durably(() => this.st('UPDATE videos SET total_chunks = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(total, now, id));
+    await this.durably(() => this.st('UPDATE videos SET total_chunks = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(total, now, id));
   }
 
   async setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void> {
@@ -192,7 +213,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async completeVideo(id: string, c: Completion): Promise<void> {
-    this.durably(() =>
+    await this.durably(() =>
       this.st(
         `UPDATE videos SET state = 'complete', sha256 = ?, partial = ?, gaps = ?, completed_at = ?,
          assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?`,
@@ -201,7 +222,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async expireVideo(id: string, now: number): Promise<void> {
-    this.durably(() => {
+    await this.durably(() => {
       this.st('DELETE FROM chunks WHERE video_id = ?').run(id);
       this.st("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, updated_at = ? WHERE id = ?")
         .run(now, id);
@@ -209,7 +230,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async deleteVideo(id: string): Promise<void> {
-    this.durably(() => {
+    await this.durably(() => {
       this.st('DELETE FROM chunks WHERE video_id = ?').run(id);
       this.st('DELETE FROM videos WHERE id = ?').run(id);
     });
@@ -252,6 +273,6 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async deleteChunk(videoId: string, index: number): Promise<void> {
-    this.durably(() => this.st('DELETE FROM chunks WHERE video_id = ? AND idx = ?').run(videoId, index));
+    await this.durably(() => this.st('DELETE FROM chunks WHERE video_id = ? AND idx = ?').run(videoId, index));
   }
 }

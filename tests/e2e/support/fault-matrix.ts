@@ -25,7 +25,7 @@ import { startServerProcess, startTestServer, type ServerProcess, type TestServe
 
 export const FAULT_SCALE = Math.max(0.5, Number(process.env.FAULT_SCALE ?? 1));
 /** Seed of the proxy's random failures, so a failing flaky-network run can be replayed. */
-export const FAULT_SEED = Number(process.env.FAULT_SEED ?? 6);
+export const FAULT_SEED = Number(process.env.FAULT_SEED ?? 42);
 /** `seconds` of the CI run, scaled, in milliseconds. */
 export const scaled = (seconds: number): number => Math.round(seconds * FAULT_SCALE * 1000);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
