@@ -6,7 +6,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  FAULT_SCALE,
   chunksEmitted,
   localRecording,
   openRecorder,
@@ -62,23 +61,25 @@ describe('fault matrix: network', () => {
     expect((await localRecording(page, id)).indices.length).toBe(emitted);
   });
 
-  it('flaky network: random resets (10 %, 20 % in CI) + 300 ms latency for a whole recording', async () => {
+  it('flaky network: 10 % random resets + 300 ms latency for a whole recording', async () => {
     env = await startFaultEnv();
     const page = await openRecorder(env);
     const startedAt = Date.now();
-    // A reset cuts either the request part-way or the response after the server did the work, so
-    // the client re-sends chunks the server already holds: they must not be stored twice.
-    // 10 % as in the issue once a recording has dozens of chunks (FAULT_SCALE ≥ 3); a CI-length
-    // recording makes only ~10 requests, so it gets 20 % to be sure the fault is exercised.
-    const failRate = FAULT_SCALE >= 3 ? 0.1 : 0.2;
-    env.proxy.set({ failRate, latencyMs: 300, failWindowBytes: 250_000 });
+    // A CI-length recording makes only ~10 requests, some of them the page's own, so 10 % random
+    // resets may never touch an upload. One reset is therefore made certain: the first connection
+    // to carry 50 KB of request body (only chunk uploads are that big) is cut part-way. Then the
+    // random resets take over: each cuts either the request part-way or the response after the
+    // server did the work, so the client re-sends chunks the server already holds.
+    env.proxy.set({ resetAfterBytes: 50_000, latencyMs: 300 });
     const id = await startRecording(page);
-    await sleep(scaled(10));
+    await expect.poll(() => env!.proxy.stats().resets, { timeout: 20_000, interval: 50 }).toBeGreaterThan(0);
+    env.proxy.set({ resetAfterBytes: null, failRate: 0.1, failWindowBytes: 250_000 });
+    await sleep(Math.max(0, scaled(10) - (Date.now() - startedAt)));
     await stopRecording(page);
     const emitted = await chunksEmitted(page);
     await verifyCase(env, {
       case: 'flaky-network',
-      fault: `proxy resets ${failRate * 100} % of requests (mid-request or losing the response) + 300 ms latency, whole recording and upload`,
+      fault: 'one chunk upload cut at 50 KB, then 10 % of requests reset (mid-request or losing the response) + 300 ms latency, whole recording and upload',
       startedAt,
       page,
       recordingIds: [id],
@@ -86,6 +87,9 @@ describe('fault matrix: network', () => {
       timeoutMs: 90_000,
       notes: `${env.proxy.stats().resets} connections reset by the proxy; ${emitted} chunks emitted`,
     });
+    // The fault was injected. Whether the worker saw it is Chromium's call: a request reset on a
+    // *reused* keep-alive connection before any response byte is re-sent by the network stack
+    // itself (so the pipeline logs no retry); the notes give the retries the pipeline did see.
     expect(env.proxy.stats().resets).toBeGreaterThan(0);
     expect((await localRecording(page, id)).indices.length).toBe(emitted);
   });

@@ -12,6 +12,7 @@ import {
   chunksEmitted,
   localRecording,
   openRecorder,
+  pipelineLog,
   scaled,
   serverVideo,
   sleep,
@@ -71,6 +72,9 @@ describe('fault matrix: server', () => {
       notes: `${emitted} chunks emitted by MediaRecorder`,
     });
     expect((await localRecording(page, id)).indices.length).toBe(emitted);
+    // The kill hit the uploader: requests failed and were retried after the restart.
+    const log = pipelineLog(env, [id]);
+    expect(log.chunkRetries + log.opRetries).toBeGreaterThan(0);
   });
 
   it('token expiry: token revoked mid-upload, uploads held, UI asks to sign in, a new token resumes', async () => {

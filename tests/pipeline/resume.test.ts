@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { chunkBytes, recordInto } from './fakes.ts';
-import { REC_A, settle, setup } from './harness.ts';
+import { REC_A, settle, setup, until } from './harness.ts';
 
 const whole = (n: number) => Buffer.concat([...Array(n).keys()].map((i) => new Uint8Array(chunkBytes(i))));
 
@@ -16,6 +16,7 @@ describe('resume after a crash', () => {
       await settle(2);
       released += h.server.release(1);
     }
+    await until(() => h.server.waitingAtGate >= 2);
     await settle();
     expect(h.server.waitingAtGate).toBe(2);
     const confirmedBefore = (await h.outbox.listChunks(REC_A)).filter((c) => c.state === 'uploaded').map((c) => c.index);

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { blobRoot } from '../../src/server/paths.ts';
+import { AppenderCache } from '../../src/server/storage/appender-cache.ts';
 import type { StagedChunk } from '../../src/server/storage/blob-store.ts';
 import { FsBlobStore } from '../../src/server/storage/fs-blob-store.ts';
 import { addUser } from '../../src/server/users.ts';
@@ -66,6 +67,23 @@ class PathCountingStore extends FsBlobStore {
     this.published.push(staged.index);
   }
 }
+
+describe('AppenderCache', () => {
+  it('never closes handles an append is using; evicts the oldest idle entry beyond its bound', async () => {
+    const root = tempDir('outbox-appenders-');
+    const cache = new AppenderCache();
+    const get = (i: number) => cache.get(`v${i}`, join(root, `d${i}`), join(root, `j${i}`));
+    const apps = [];
+    for (let i = 0; i < 33; i++) apps.push(await get(i)); // all in use: nothing may be closed
+    expect(apps.every((a) => a.data.fd >= 0 && a.journal.fd >= 0)).toBe(true);
+    for (const a of apps) cache.put(a);
+    cache.put(await get(33)); // over the bound with idle entries: the least recently used goes
+    expect(apps[0]!.data.fd).toBe(-1);
+    expect(apps.slice(1).every((a) => a.data.fd >= 0)).toBe(true);
+    await cache.closeAll();
+    expect(apps.every((a) => a.data.fd === -1 && a.journal.fd === -1)).toBe(true);
+  });
+});
 
 describe('chunk ingest fast path', () => {
   it('keeps nothing of a mismatching in-order chunk and stages nothing for a matching one', async () => {

@@ -30,13 +30,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { constants } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ApiError } from '../../shared/errors.ts';
 import { isServerId } from '../ids.ts';
 import { decodeRecords, encodeRecord } from './append-journal.ts';
+import { AppenderCache, writeAllAt, type Appender } from './appender-cache.ts';
 import type { AppendRecord, BlobStore, ByteRange, StageOptions, StagedChunk } from './blob-store.ts';
 
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
@@ -61,35 +61,6 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** writev takes at most IOV_MAX (1024 on Linux) buffers per call. */
-const IOV_BATCH = 512;
-
-/** Writes every buffer at `position` on, whatever partial writes the kernel makes. */
-async function writeAllAt(fh: FileHandle, bufs: readonly Buffer[], position: number): Promise<void> {
-  let pos = position;
-  for (let i = 0; i < bufs.length; i += IOV_BATCH) {
-    const batch = bufs.slice(i, i + IOV_BATCH);
-    const want = batch.reduce((n, b) => n + b.length, 0);
-    let done = (await fh.writev(batch, pos)).bytesWritten;
-    if (done < want) {
-      // Rare on regular files; finish byte-exactly with plain writes.
-      const rest = Buffer.concat(batch).subarray(done);
-      for (let off = 0; off < rest.length; ) off += (await fh.write(rest, off, rest.length - off, pos + done + off)).bytesWritten;
-      done = want;
-    }
-    pos += want;
-  }
-}
-
-interface Appender {
-  data: FileHandle;
-  journal: FileHandle;
-  size: number;
-}
-
-/** Videos whose append handles stay open (2 fds each). */
-const MAX_APPENDERS = 32;
-
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly videosDir: string;
@@ -101,7 +72,7 @@ export class FsBlobStore implements BlobStore {
    * length as written through them), least recently used first. Saves two opens, two closes and
    * a stat per in-order chunk; every other path that changes the file drops the entry first.
    */
-  private readonly appenders = new Map<string, Appender>();
+  private readonly appenders = new AppenderCache();
 
   constructor(root: string) {
     this.tmpDir = join(root, 'tmp');
@@ -303,7 +274,7 @@ export class FsBlobStore implements BlobStore {
     let app: Appender | null = null;
     let written = false;
     try {
-      app = await this.appender(videoId);
+      app = await this.appenders.get(videoId, this.assembledPath(videoId), this.journalPath(videoId));
       if (app.size < at) throw new Error(`assembled file of ${videoId} has ${app.size} bytes, ${at} recorded`);
       // Bytes go exactly at the recorded end, whatever an earlier failure left beyond it.
       if (app.size > at) await app.data.truncate(at);
@@ -315,42 +286,21 @@ export class FsBlobStore implements BlobStore {
       app.size = at + n;
     } catch (err) {
       if (app && written) await app.data.truncate(at).catch(() => {});
+      if (app) this.appenders.put(app);
+      app = null;
       await this.releaseAppender(videoId);
       throw translate(err);
+    } finally {
+      if (app) this.appenders.put(app);
     }
   }
 
-  /** The video's cached append handles, opened (and the oldest entry evicted) when missing. */
-  private async appender(videoId: string): Promise<Appender> {
-    const cached = this.appenders.get(videoId);
-    if (cached) {
-      this.appenders.delete(videoId);
-      this.appenders.set(videoId, cached);
-      return cached;
-    }
-    const data = await open(this.assembledPath(videoId), constants.O_WRONLY | constants.O_CREAT);
-    let journal: FileHandle;
-    try {
-      journal = await open(this.journalPath(videoId), 'a');
-    } catch (err) {
-      await data.close();
-      throw err;
-    }
-    const app = { data, journal, size: (await data.stat()).size };
-    this.appenders.set(videoId, app);
-    if (this.appenders.size > MAX_APPENDERS) await this.releaseAppender(this.appenders.keys().next().value!);
-    return app;
-  }
-
-  private async releaseAppender(videoId: string): Promise<void> {
-    const app = this.appenders.get(videoId);
-    if (!app) return;
-    this.appenders.delete(videoId);
-    await Promise.allSettled([app.data.close(), app.journal.close()]);
+  private releaseAppender(videoId: string): Promise<void> {
+    return this.appenders.release(videoId);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.appenders.keys()].map((id) => this.releaseAppender(id)));
+    await this.appenders.closeAll();
   }
 
   /**

@@ -268,6 +268,41 @@ export async function localRecording(page: Page, id: string): Promise<LocalRecor
 /** Chunks recorded but not yet confirmed by the server. */
 export const waitingChunks = (r: LocalRecording) => (r.chunkStates.pending ?? 0) + (r.chunkStates.uploading ?? 0) + (r.chunkStates.failed ?? 0);
 
+// ---- what the pipeline logged (service-worker console, JSON lines) ---------------------
+
+export interface PipelineLog {
+  /** Chunk attempts that failed and were scheduled again. */
+  chunkRetries: number;
+  /** init/finalize/status attempts that failed and were scheduled again. */
+  opRetries: number;
+  /** Confirmed chunks the server answered `duplicate: true` (a re-send of bytes it already held). */
+  duplicateAnswers: number;
+  /** `chunk-uploaded` events per "recordingId#index". */
+  confirmations: Map<string, number>;
+}
+
+export function pipelineLog(env: FaultEnv, recordingIds: readonly string[]): PipelineLog {
+  const out: PipelineLog = { chunkRetries: 0, opRetries: 0, duplicateAnswers: 0, confirmations: new Map() };
+  for (const line of env.console) {
+    if (!line.startsWith('{')) continue;
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (!recordingIds.includes(e.recordingId as string)) continue;
+    if (e.event === 'chunk-retry') out.chunkRetries++;
+    else if (e.event === 'op-retry') out.opRetries++;
+    else if (e.event === 'chunk-uploaded') {
+      const key = `${e.recordingId}#${e.index}`;
+      out.confirmations.set(key, (out.confirmations.get(key) ?? 0) + 1);
+      if (e.duplicate === true) out.duplicateAnswers++;
+    }
+  }
+  return out;
+}
+
 // ---- the server's view --------------------------------------------------------------------
 
 async function api<T>(env: FaultEnv, path: string, token: string): Promise<{ status: number; body: T | null }> {
@@ -366,6 +401,8 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
     }
   }
   const durationMs = Date.now() - c.startedAt;
+  const log = pipelineLog(env, c.recordingIds);
+  const logNote = `pipeline: ${log.chunkRetries} chunk + ${log.opRetries} init/finalize retries, ${log.duplicateAnswers} re-sent chunks answered "duplicate"`;
   const sha256Match = rows.every((r) => r.file !== null && r.file.sha256 === r.local.sha256 && r.video!.sha256 === r.local.sha256);
   recordReliabilityCase({
     case: c.case,
@@ -376,10 +413,10 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
     duplicatesStored: rows.reduce((n, r) => n + Math.max(0, (r.video?.receivedChunks ?? 0) - (r.video ? heldIndices(r.video) : 0)), 0),
     sha256Match,
     durationMs,
-    notes: [c.notes, `UI: ${[...ui.map((u) => `${u.kind} ${u.pct} %`), ...badges.map((b) => `library "${b}"`)].join(', ')}`].filter(Boolean).join('; '),
+    notes: [c.notes, logNote, `UI: ${[...ui.map((u) => `${u.kind} ${u.pct} %`), ...badges.map((b) => `library "${b}"`)].join(', ')}`].filter(Boolean).join('; '),
     env: { FAULT_SCALE: String(FAULT_SCALE), FAULT_SEED: String(FAULT_SEED) },
   });
-  console.info(`[fault] ${c.case}: ${rows.map((r) => `${r.local.indices.length} chunks / ${r.local.bytes} B`).join(', ')} in ${durationMs} ms; ${c.notes ?? ''}`);
+  console.info(`[fault] ${c.case}: ${rows.map((r) => `${r.local.indices.length} chunks / ${r.local.bytes} B`).join(', ')} in ${durationMs} ms; ${[c.notes, logNote].filter(Boolean).join('; ')}`);
 
   if (waitError) throw waitError;
   for (const { local, video, file } of rows) {

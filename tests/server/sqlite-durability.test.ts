@@ -1,0 +1,43 @@
+/**
+ * The metadata side of the ingest fast path (issue 7): `insertAssembledChunk` records a chunk and
+ * the new assembled prefix in one transaction and changes nothing for a chunk already recorded;
+ * the durable writes (flushed through the WAL file off the event loop) reach the file that a
+ * second connection — the CLI, or the next start after a crash — reads.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'outbox-sqlite-dur-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const USER = 'U'.repeat(22);
+const VIDEO = 'V'.repeat(22);
+const chunk = (index: number, size: number) => ({ index, size, sha256: String(index).repeat(64).slice(0, 64) });
+
+describe('SqliteMetadataRepo durability and the fast path', () => {
+  it('records chunk and prefix together, once', async () => {
+    const file = join(dir, 'a.sqlite');
+    const repo = new SqliteMetadataRepo(file);
+    await repo.createUser(USER, 'ann', 1);
+    await repo.createVideo({ id: VIDEO, userId: USER, recordingId: 'r1', shareId: 'S'.repeat(22), title: null, mimeType: 'video/webm', now: 1 });
+    expect(await repo.insertAssembledChunk(VIDEO, chunk(0, 10), 10, 5)).toBe(true);
+    expect(await repo.insertAssembledChunk(VIDEO, chunk(1, 7), 17, 6)).toBe(true);
+    expect(await repo.getVideo(VIDEO)).toMatchObject({ assembledChunks: 2, assembledBytes: 17, updatedAt: 6 });
+    // A duplicate changes nothing, not even the counters.
+    expect(await repo.insertAssembledChunk(VIDEO, chunk(1, 99), 999, 7)).toBe(false);
+    expect(await repo.getVideo(VIDEO)).toMatchObject({ assembledChunks: 2, assembledBytes: 17, updatedAt: 6 });
+    expect(await repo.listChunks(VIDEO)).toEqual([chunk(0, 10), chunk(1, 7)]);
+
+    // What the server committed is what another connection sees, while the server still runs.
+    await repo.completeVideo(VIDEO, { sha256: 'f'.repeat(64), assembledChunks: 2, assembledBytes: 17, partial: false, gaps: [], now: 8 });
+    const other = new Database(file, { readonly: true });
+    expect(other.prepare('SELECT state, assembled_bytes FROM videos WHERE id = ?').get(VIDEO)).toEqual({ state: 'complete', assembled_bytes: 17 });
+    other.close();
+    await repo.close();
+    // Closing twice (app shutdown after a failed start) is harmless.
+    await repo.close();
+  });
+});
