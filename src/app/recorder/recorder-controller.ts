@@ -55,6 +55,8 @@ export class RecorderController implements ReactiveController {
   private pausedAt: number | null = null;
   private pausedTotal = 0;
   private frozenElapsed = 0;
+  /** Timeslice of the running recording: what a saved chunk is worth in time. */
+  private chunkMs = 2000;
   private timer: ReturnType<typeof setInterval> | null = null;
   private persistenceAsked = false;
 
@@ -102,6 +104,7 @@ export class RecorderController implements ReactiveController {
       const ended = new Promise<void>((r) => (release = r));
       await holdRecordingLock(id, ended);
       try {
+        this.chunkMs = settings.chunkMs;
         this.session = await RecordingSession.begin(
           {
             outbox: services.outbox,
@@ -194,9 +197,11 @@ export class RecorderController implements ReactiveController {
     this.phase = 'idle';
     const saved = `${r.totalChunks} ${r.totalChunks === 1 ? 'chunk' : 'chunks'} (${formatClock(this.frozenElapsed)})`;
     if (r.reason === 'quota') {
+      // The elapsed clock overstates what is safe here: the chunk that hit the quota was not saved.
+      const savedTime = formatClock(r.totalChunks * this.chunkMs);
       this.notice = {
         tone: 'danger',
-        text: `Recording stopped: this device ran out of storage space. Everything recorded up to then — ${saved} — is saved and will upload.`,
+        text: `Recording stopped: this device ran out of storage space. ${r.totalChunks} ${r.totalChunks === 1 ? 'chunk' : 'chunks'} (about ${savedTime}) were saved before that and will upload; the last moments could not be saved.`,
       };
     } else if (r.reason === 'storage-error' || r.reason === 'recorder-error') {
       this.notice = { tone: 'danger', text: `Recording stopped because of an error. The ${saved} recorded before it are saved and will upload.` };
