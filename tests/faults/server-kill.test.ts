@@ -147,6 +147,7 @@ describe('kill -9 soak', () => {
     let active: Recording[] = [];
     let killsDuringRequests = 0;
     let restartMs = 0;
+    let roundMsEstimate = 300;
 
     for (let k = 0; k < KILLS; k++) {
       while (active.length < ACTIVE_SESSIONS) {
@@ -161,9 +162,15 @@ describe('kill -9 soak', () => {
         else for (const index of rec.chunks.keys()) if (!held.has(index)) tasks.push({ rec, kind: 'chunk', index });
       }
       const inFlight = { n: 0 };
-      const work = runTasks(shuffled(tasks), inFlight);
-      await new Promise((r) => setTimeout(r, 20 + Math.floor(random() * 300)));
+      const roundStart = Date.now();
+      let finishedAfterMs = 0;
+      const work = runTasks(shuffled(tasks), inFlight).then(() => void (finishedAfterMs = Date.now() - roundStart));
+      // The kill lands at a random moment within the time a round of uploads takes. That time
+      // depends on the server's speed and the machine's load, so it is learnt from rounds that
+      // finished before their kill instead of being a fixed constant.
+      await new Promise((r) => setTimeout(r, Math.floor(random() * roundMsEstimate)));
       if (inFlight.n > 0) killsDuringRequests++;
+      else if (finishedAfterMs > 0) roundMsEstimate = Math.max(5, finishedAfterMs * 0.9);
       await server.kill('SIGKILL');
       await work;
       const t0 = Date.now();
