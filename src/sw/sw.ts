@@ -46,6 +46,6 @@ self.addEventListener('online', () => {
 });
 
 self.addEventListener('sync', (event) => {
-  // Resolves even when uploads fail: a rejected sync is backed off for minutes (upload-host.ts).
+  // Rejects only when online with uploads left, so Chromium retries it later (upload-host.ts).
   event.waitUntil(host.then((h) => h.onSync(event.tag, event.lastChance)));
 });

@@ -10,13 +10,16 @@
  *   chunks a new round of attempts.
  * - A drain that ends with work left while the browser is offline registers the sync tag, so the
  *   browser wakes the worker when connectivity returns, even after every tab closed.
- * - Never register the tag while online: Chromium fires it at once, and a server that is down
- *   would turn that into a tight sync → fail → register loop. Online with work left (server
- *   unreachable, long backoff, a drain that threw) re-arms a timer while the worker lives; if the
- *   browser stops the worker first, the next wake-up's start-up drain catches up.
- * - The sync handler never rejects: a rejected sync lands in Chromium's backoff of minutes, during
- *   which neither an online toggle nor re-registering re-fires it. It resolves after doing what it
- *   could, and the pipeline waits through short backoffs itself.
+ * - Online with work left (server unreachable or failing, long backoff, a drain that threw): a
+ *   timer retries while the worker lives, and the tag is registered as a safety net for when the
+ *   browser stops the worker with no page open. Chromium fires an online registration at once; that
+ *   sync's drain, still failing, *rejects on purpose*, which puts the tag into Chromium's retry
+ *   backoff (minutes, a few attempts): the only wake-up a stopped worker gets while the server is
+ *   down. Never register while a sync event is firing: Chromium re-fires a tag re-registered during
+ *   its own event at once (reregistered-while-firing), which would loop.
+ * - A sync that ends offline, blocked on auth, done, or on its last chance resolves: offline, the
+ *   tag is pending again and fires on reconnect; a rejected sync would instead sit out the backoff
+ *   (DESIGN.md: neither an online toggle nor re-registering re-fires it soon).
  */
 import type { PageToWorker, WorkerToPage } from '../shared/messages.ts';
 import { parsePageMessage } from '../shared/messages.ts';
@@ -58,6 +61,7 @@ export class UploadHost {
   #phases = new Map<string, string>();
   #authRequired = false;
   #seeded: Promise<void> | null = null;
+  #syncsFiring = 0;
 
   constructor(ports: UploadHostPorts) {
     this.#ports = ports;
@@ -83,24 +87,43 @@ export class UploadHost {
 
   /** A drain covering this request; never rejects (failures are logged and re-armed). */
   async drain(reason: string): Promise<void> {
+    await this.#drainCycle(reason);
+  }
+
+  /** Drain, then re-arm; the outcome, or null when the drain threw. */
+  async #drainCycle(reason: string): Promise<DrainResult | null> {
     await this.#seeded;
     try {
       const outcome = await this.#scheduler.request(reason);
       await this.#afterDrain(outcome, reason);
+      return outcome;
     } catch (err) {
       this.#ports.logger.error({ reason, err: String(err) }, 'drain-failed');
       await this.#rearm(null, 'drain-failed');
+      return null;
     }
   }
 
   /**
    * The `sync` event's work: failed chunks get a new round of attempts (issue 4: "retried on the
-   * next sync, reconnect, or the user's retry"), then the drain. Resolves, never rejects.
+   * next sync, reconnect, or the user's retry"), then the drain. Rejects (SyncRetryWanted) only when
+   * online with work left and more attempts to come, so that Chromium retries it later (rules above).
    */
   async onSync(tag: string, lastChance: boolean): Promise<void> {
     this.#ports.logger.info({ tag, lastChance, online: this.#ports.isOnline() }, 'sync-event');
     this.#pendingRetry = {};
-    await this.drain(`sync:${tag}`);
+    this.#syncsFiring++;
+    let outcome: DrainResult | null;
+    try {
+      outcome = await this.#drainCycle(`sync:${tag}`);
+    } finally {
+      this.#syncsFiring--;
+    }
+    const workLeft = outcome === null || (!outcome.done && outcome.blocked !== 'auth');
+    if (workLeft && this.#ports.isOnline() && !lastChance) {
+      this.#ports.logger.info({ tag }, 'sync-retry-requested');
+      throw new SyncRetryWanted();
+    }
   }
 
   /** Handles one raw message from a page; returns the work to keep alive with waitUntil. */
@@ -155,7 +178,7 @@ export class UploadHost {
     await this.#rearm(outcome.nextWakeAt, outcome.blocked ?? 'backoff');
   }
 
-  /** Work is left: a sync if the browser is offline, else a timer while this context lives. */
+  /** Work is left: a sync if the browser is offline; online, a timer plus the sync safety net. */
   async #rearm(nextWakeAt: number | null, why: string): Promise<void> {
     if (!this.#ports.isOnline()) {
       await this.#registerSync(why);
@@ -164,6 +187,7 @@ export class UploadHost {
     const at = nextWakeAt ?? this.#ports.now() + UNREACHABLE_RETRY_MS;
     this.#cancelTimer?.();
     this.#cancelTimer = this.#ports.setTimer(Math.max(0, at - this.#ports.now()), () => void this.drain(`timer:${why}`));
+    if (this.#syncsFiring === 0) await this.#registerSync(`online:${why}`);
   }
 
   async #registerSync(why: string): Promise<void> {
@@ -194,6 +218,14 @@ export class UploadHost {
     if (this.#authRequired) return;
     this.#authRequired = true;
     this.#ports.publish({ type: 'auth/required' });
+  }
+}
+
+/** Rejects a sync event on purpose so that the browser schedules a retry of it. */
+export class SyncRetryWanted extends Error {
+  constructor() {
+    super('uploads remain while online; asking the browser to retry this sync later');
+    this.name = 'SyncRetryWanted';
   }
 }
 

@@ -43,8 +43,9 @@ export async function setup(opts: { settings?: Partial<Settings>; autoClock?: bo
 
 /** Lets queued promise callbacks and zero-delay timers run. */
 /** Yields to timers until `cond` holds (fake-indexeddb schedules on timers; a loaded machine needs more rounds). */
-export async function until(cond: () => boolean, maxRounds = 2000): Promise<void> {
-  for (let i = 0; i < maxRounds && !cond(); i++) await new Promise((r) => setTimeout(r, 0));
+export async function until(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
 }
 
 export async function settle(rounds = 20): Promise<void> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/shared/log.ts';
 import type { WorkerToPage } from '../../src/shared/messages.ts';
 import type { ProgressSnapshot, RecordingProgress } from '../../src/shared/progress.ts';
-import { UploadHost, type DrainResult, type HostedPipeline } from '../../src/sw/upload-host.ts';
+import { SyncRetryWanted, UploadHost, type DrainResult, type HostedPipeline } from '../../src/sw/upload-host.ts';
 
 const REC = '0b7c6a9e-3f7b-4a53-9d7e-2f0f6c1b5a11';
 const DONE: DrainResult = { done: true, blocked: null, nextWakeAt: null, failed: 0 };
@@ -102,10 +102,10 @@ describe('UploadHost', () => {
     expect(h.syncs()).toBe(1);
   });
 
-  it('re-arms a timer for a long backoff while online instead of a sync', async () => {
+  it('re-arms a timer for a long backoff while online (the sync is only the safety net)', async () => {
     const h = makeHost({ outcomes: [{ done: false, blocked: null, nextWakeAt: 9000, failed: 0 }] });
     await h.host.drain('test');
-    expect(h.syncs()).toBe(0);
+    expect(h.syncs()).toBe(1);
     expect(h.timers.map((t) => t.ms)).toEqual([8000]);
     h.timers[0]!.fn();
     await new Promise((r) => setTimeout(r, 0));
@@ -132,12 +132,28 @@ describe('UploadHost', () => {
     expect(completes).toEqual([{ type: 'recording/complete', recordingId: REC, shareUrl: 'http://x/s/abc' }]);
   });
 
-  it('never registers sync while online (it would fire at once): a timer retries instead', async () => {
+  it('online with the server unreachable, a sync rejects so the browser retries it, and does not re-register itself', async () => {
     // navigator.onLine true but the server unreachable: the pipeline reports offline.
     const h = makeHost({ outcomes: [{ done: false, blocked: 'offline', nextWakeAt: null, failed: 0 }], online: true });
-    await h.host.onSync('outbox-upload', false);
+    await expect(h.host.onSync('outbox-upload', false)).rejects.toThrow(SyncRetryWanted);
+    // Re-registering during the event would make Chromium fire it again at once (a loop).
     expect(h.syncs()).toBe(0);
     expect(h.timers.map((t) => t.ms)).toEqual([30_000]);
+  });
+
+  it('resolves a sync on its last chance, when done, or when blocked on auth', async () => {
+    const stuck: DrainResult = { done: false, blocked: 'offline', nextWakeAt: null, failed: 0 };
+    await expect(makeHost({ outcomes: [stuck] }).host.onSync('outbox-upload', true)).resolves.toBeUndefined();
+    await expect(makeHost({ outcomes: [DONE] }).host.onSync('outbox-upload', false)).resolves.toBeUndefined();
+    const auth: DrainResult = { done: false, blocked: 'auth', nextWakeAt: null, failed: 0 };
+    await expect(makeHost({ outcomes: [auth] }).host.onSync('outbox-upload', false)).resolves.toBeUndefined();
+  });
+
+  it('online with work left outside a sync, registers the tag as a safety net beside the timer', async () => {
+    const h = makeHost({ outcomes: [{ done: false, blocked: 'offline', nextWakeAt: null, failed: 2 }], online: true });
+    await h.host.drain('outbox/chunk-added');
+    expect(h.timers.map((t) => t.ms)).toEqual([30_000]);
+    expect(h.syncs()).toBe(1);
   });
 
   it('survives a drain that throws: no rejection, a timer when online, a sync when offline', async () => {
@@ -150,7 +166,7 @@ describe('UploadHost', () => {
         publish: () => {}, isOnline: () => online, now: () => 0, setTimer: (ms) => (timers.push(ms), () => {}), locks: null, logger: silentLogger,
       });
       await expect(host.drain('x')).resolves.toBeUndefined();
-      expect({ online, syncs, timers }).toEqual(online ? { online, syncs: 0, timers: [30_000] } : { online, syncs: 1, timers: [] });
+      expect({ online, syncs, timers }).toEqual(online ? { online, syncs: 1, timers: [30_000] } : { online, syncs: 1, timers: [] });
     }
   });
 });

@@ -27,6 +27,8 @@ export class UploadPipeline implements OpsHost {
   readonly random: () => number;
   private running: Promise<DrainOutcome> | null = null;
   private kick = false;
+  /** Set when an upload settles; read by the drain loop so no freed slot goes unnoticed. */
+  private slotFreed = false;
   private stopped = false;
   private readonly abort = new AbortController();
   private wake: AbortController | null = null;
@@ -197,13 +199,16 @@ export class UploadPipeline implements OpsHost {
           if (rec.sessionId === null && (await this.ops.init(rec, settings))) progressed = true;
         }
         if (this.holding) continue;
+        this.slotFreed = false;
         progressed = (await this.fill(recs, settings, uploader, inflight)) || progressed;
         for (const rec of recs) {
           if (this.holding) break;
           if (await this.ops.maybeFinalize(rec.id, settings, inflight)) progressed = true;
         }
         if (inflight.size > 0) {
-          await Promise.race(inflight.values());
+          // An upload that finished while we were filling or finalizing freed a slot the race
+          // below would not notice: refill first, or one slow request would hold the pipeline at 1.
+          if (!this.slotFreed) await Promise.race(inflight.values());
           continue;
         }
         if (progressed || this.kick) continue;
@@ -237,7 +242,10 @@ export class UploadPipeline implements OpsHost {
       const claimed = await this.ports.outbox.claimReadyChunks(rec.id, free, this.ports.clock.now());
       for (const chunk of claimed) {
         const key = `${rec.id}#${chunk.index}`;
-        const p = uploader.upload(rec, chunk).finally(() => inflight.delete(key));
+        const p = uploader.upload(rec, chunk).finally(() => {
+          inflight.delete(key);
+          this.slotFreed = true;
+        });
         inflight.set(key, p);
         started = true;
       }
