@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRanges } from '../../src/shared/ranges.ts';
+import { mulberry32 } from '../support/fault-proxy.ts';
 import { recordReliabilityCase } from '../support/reliability-report.ts';
 import { client, sha256 } from '../server/helpers.ts';
 import { bundleServer, startServerChild, type ServerChild } from './support/server-child.ts';
@@ -35,20 +36,9 @@ interface Recording {
   completeSha: string | null;
 }
 
-/** Deterministic pseudo-random source (mulberry32), so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env.FAULT_SEED ?? 20251125);
-const random = rng(SEED);
+// Deterministic (mulberry32), so a failing run can be replayed with FAULT_SEED.
+const random = mulberry32(SEED);
 
 function makeRecordingBytes(): Buffer[] {
   return Array.from({ length: CHUNKS_PER_VIDEO }, () => {
