@@ -16,12 +16,21 @@ export interface LocalRecording {
   chunkCount: number;
   indices: number[];
   chunkStates: Record<string, number>;
+  /** Chunks whose bytes are still held locally. */
+  withData: number;
+  /** Chunks whose bytes hash to the SHA-256 stored beside them (computed when written). */
+  chunkHashesOk: number;
+  bytes: number;
   /** SHA-256 (hex) of the chunks' bytes concatenated in index order. */
   sha256: string;
-  bytes: number;
+  /** What the outbox stored as the recording's local SHA-256 at stop. */
+  localSha256: string | null;
 }
 
-/** Reads every recording and its chunks from the app's IndexedDB and hashes them in the page. */
+/**
+ * Reads every recording and its chunks from the app's IndexedDB and hashes them in the page —
+ * independently of the outbox module, so a bug there cannot vouch for itself. Newest first.
+ */
 export async function readOutbox(page: Page): Promise<LocalRecording[]> {
   return page.evaluate(async (dbName) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -35,8 +44,9 @@ export async function readOutbox(page: Page): Promise<LocalRecording[]> {
         req.onsuccess = () => resolve(req.result as T[]);
         req.onerror = () => reject(req.error);
       });
-    type Rec = { id: string; state: string; totalChunks: number | null; createdAt: number };
-    type Chunk = { recordingId: string; index: number; data: ArrayBuffer | null; state: string };
+    const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
+    type Rec = { id: string; state: string; totalChunks: number | null; createdAt: number; localSha256: string | null };
+    type Chunk = { recordingId: string; index: number; data: ArrayBuffer | null; state: string; sha256: string };
     const recs = (await all<Rec>('recordings')).sort((a, b) => b.createdAt - a.createdAt);
     const chunks = await all<Chunk>('chunks');
     db.close();
@@ -44,14 +54,14 @@ export async function readOutbox(page: Page): Promise<LocalRecording[]> {
     for (const r of recs) {
       const mine = chunks.filter((c) => c.recordingId === r.id).sort((a, b) => a.index - b.index);
       const parts = mine.map((c) => new Uint8Array(c.data ?? new ArrayBuffer(0)));
-      const total = parts.reduce((n, p) => n + p.byteLength, 0);
-      const joined = new Uint8Array(total);
+      const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
       let o = 0;
-      for (const p of parts) {
+      let chunkHashesOk = 0;
+      for (const [i, p] of parts.entries()) {
         joined.set(p, o);
         o += p.byteLength;
+        if (mine[i]!.data && hex(await crypto.subtle.digest('SHA-256', p)) === mine[i]!.sha256) chunkHashesOk++;
       }
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', joined));
       const chunkStates: Record<string, number> = {};
       for (const c of mine) chunkStates[c.state] = (chunkStates[c.state] ?? 0) + 1;
       out.push({
@@ -61,8 +71,11 @@ export async function readOutbox(page: Page): Promise<LocalRecording[]> {
         chunkCount: mine.length,
         indices: mine.map((c) => c.index),
         chunkStates,
-        sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join(''),
-        bytes: total,
+        withData: mine.filter((c) => c.data !== null).length,
+        chunkHashesOk,
+        bytes: joined.byteLength,
+        sha256: hex(await crypto.subtle.digest('SHA-256', joined)),
+        localSha256: r.localSha256,
       });
     }
     return out;

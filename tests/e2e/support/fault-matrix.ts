@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ROUTES, type VideoStatus } from '../../../src/shared/api.ts';
-import { OUTBOX_DB_NAME } from '../../../src/shared/outbox/schema.ts';
+import { readOutbox, type LocalRecording } from '../../app/browser-helpers.ts';
 import { APP_PERMISSIONS, CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from '../../support/browser.ts';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
 import { recordReliabilityCase } from '../../support/reliability-report.ts';
@@ -167,12 +167,12 @@ export async function openRecorder(env: FaultEnv, context: BrowserContext = env.
 
 /** Clicks "Start recording" and returns the new recording's id once the outbox has it. */
 export async function startRecording(page: Page): Promise<string> {
-  const before = new Set((await readLocal(page)).map((r) => r.id));
+  const before = new Set((await readOutbox(page)).map((r) => r.id));
   await page.getByRole('button', { name: 'Start recording' }).click();
   await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 20_000 });
   let id: string | undefined;
   await expect
-    .poll(async () => (id = (await readLocal(page)).find((r) => !before.has(r.id))?.id), { timeout: 10_000 })
+    .poll(async () => (id = (await readOutbox(page)).find((r) => !before.has(r.id))?.id), { timeout: 10_000 })
     .toBeDefined();
   return id!;
 }
@@ -192,75 +192,9 @@ export function progressValue(page: Page): Promise<string | null> {
 
 // ---- the outbox, read straight from IndexedDB ---------------------------------------------
 
-export interface LocalRecording {
-  id: string;
-  state: string;
-  totalChunks: number | null;
-  indices: number[];
-  chunkStates: Record<string, number>;
-  /** Chunks whose bytes are still held locally. */
-  withData: number;
-  /** Chunks whose bytes hash to the SHA-256 stored beside them (computed when written). */
-  chunkHashesOk: number;
-  bytes: number;
-  /** SHA-256 of the chunk bytes concatenated in index order. */
-  sha256: string;
-  /** What the outbox stored as the recording's local SHA-256 at stop. */
-  localSha256: string | null;
-}
-
-export async function readLocal(page: Page): Promise<LocalRecording[]> {
-  return page.evaluate(async (dbName) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open(dbName);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const all = <T>(store: string) =>
-      new Promise<T[]>((resolve, reject) => {
-        const req = db.transaction(store).objectStore(store).getAll();
-        req.onsuccess = () => resolve(req.result as T[]);
-        req.onerror = () => reject(req.error);
-      });
-    const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
-    type Rec = { id: string; state: string; totalChunks: number | null; createdAt: number; localSha256: string | null };
-    type Chunk = { recordingId: string; index: number; data: ArrayBuffer | null; state: string; sha256: string };
-    const recs = (await all<Rec>('recordings')).sort((a, b) => b.createdAt - a.createdAt);
-    const chunks = await all<Chunk>('chunks');
-    db.close();
-    const out = [];
-    for (const r of recs) {
-      const mine = chunks.filter((c) => c.recordingId === r.id).sort((a, b) => a.index - b.index);
-      const parts = mine.map((c) => new Uint8Array(c.data ?? new ArrayBuffer(0)));
-      const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-      let o = 0;
-      let chunkHashesOk = 0;
-      for (const [i, p] of parts.entries()) {
-        joined.set(p, o);
-        o += p.byteLength;
-        if (mine[i]!.data && hex(await crypto.subtle.digest('SHA-256', p)) === mine[i]!.sha256) chunkHashesOk++;
-      }
-      const chunkStates: Record<string, number> = {};
-      for (const c of mine) chunkStates[c.state] = (chunkStates[c.state] ?? 0) + 1;
-      out.push({
-        id: r.id,
-        state: r.state,
-        totalChunks: r.totalChunks,
-        indices: mine.map((c) => c.index),
-        chunkStates,
-        withData: mine.filter((c) => c.data !== null).length,
-        chunkHashesOk,
-        bytes: joined.byteLength,
-        sha256: hex(await crypto.subtle.digest('SHA-256', joined)),
-        localSha256: r.localSha256,
-      });
-    }
-    return out;
-  }, OUTBOX_DB_NAME);
-}
 
 export async function localRecording(page: Page, id: string): Promise<LocalRecording> {
-  const rec = (await readLocal(page)).find((r) => r.id === id);
+  const rec = (await readOutbox(page)).find((r) => r.id === id);
   if (!rec) throw new Error(`recording ${id} not in the outbox`);
   return rec;
 }
@@ -382,7 +316,7 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
   }
   // The worker hears "complete" from finalize a moment after the server stored it: let the
   // outbox and the UI catch up (without throwing: the assertions below say what is wrong).
-  await settle(async () => (await readLocal(c.page)).filter((r) => c.recordingIds.includes(r.id)).every((r) => r.state === 'complete'));
+  await settle(async () => (await readOutbox(c.page)).filter((r) => c.recordingIds.includes(r.id)).every((r) => r.state === 'complete'));
   for (const p of c.uiPages ?? []) await settle(async () => (await statusKind(p)) === 'complete' && (await progressValue(p)) === '100');
   for (const id of c.recordingIds) {
     const local = await localRecording(c.page, id);
