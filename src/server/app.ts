@@ -13,6 +13,8 @@ import type { IngestContext } from './ingest/context.ts';
 import { startSweeper, sweepExpired } from './ingest/expiry-sweeper.ts';
 import { recover } from './ingest/recovery.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import type { Sha256Service } from './hashing/sha256-service.ts';
+import { WorkerSha256 } from './hashing/worker-sha256.ts';
 import { blobRoot, databaseFile } from './paths.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { chunkRoutes } from './routes/chunk.ts';
@@ -32,6 +34,8 @@ export interface ServerDeps {
   repo?: MetadataRepo;
   /** Where pino writes (default stdout). */
   logStream?: pino.DestinationStream;
+  /** Hashing of chunks and running video hashes (default: a worker thread). */
+  sha256?: Sha256Service;
 }
 
 export interface OutboxServices {
@@ -67,7 +71,8 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
   });
 
   const repo = deps.repo ?? new SqliteMetadataRepo(databaseFile(config.dataDir));
-  const blobs = deps.blobStore ?? new FsBlobStore(blobRoot(config.dataDir));
+  const sha256 = deps.sha256 ?? new WorkerSha256({ onWorkerError: (err) => app.log.error({ event: 'hashing/worker-failed', err }) });
+  const blobs = deps.blobStore ?? new FsBlobStore(blobRoot(config.dataDir), sha256);
   let cachedUrl: string | null = config.publicUrl;
   const publicUrl = (): string => {
     if (cachedUrl) return cachedUrl;
@@ -80,7 +85,7 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
     config,
     repo,
     blobs,
-    assembler: new Assembler(repo, blobs, clock, app.log),
+    assembler: new Assembler(repo, blobs, clock, app.log, sha256),
     locks: new KeyedMutex(),
     clock,
     log: app.log,
@@ -123,6 +128,7 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
     stopSweeper?.();
     await ctx.locks.idle();
     await blobs.close?.();
+    await sha256.close();
     await repo.close();
   });
   return app;

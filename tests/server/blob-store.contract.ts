@@ -31,6 +31,21 @@ export function runBlobStoreContract(name: string, makeStore: () => Promise<{ st
       cleanup = null;
     });
 
+    it('stages in memory: the bytes as one buffer, hashed, nothing published until committed', async () => {
+      const s = await fresh();
+      const data = Buffer.from('in memory, in order');
+      const staged = await s.stageChunk(VID, 0, body(data), { maxBytes: 100, inMemory: true, expectedBytes: data.length });
+      expect(staged).toMatchObject({ size: data.length, sha256: sha(data), tempKey: null });
+      expect(Buffer.concat(staged.bytes ?? [])).toEqual(data);
+      expect(await s.hasChunk(VID, 0)).toBe(false);
+      staged.release?.();
+      // Declared shorter than sent, and too large: still exact, still refused.
+      const grown = await s.stageChunk(VID, 1, body(data), { maxBytes: 100, inMemory: true, expectedBytes: 4 });
+      expect(Buffer.concat(grown.bytes ?? [])).toEqual(data);
+      grown.release?.();
+      await expect(s.stageChunk(VID, 2, body(data), { maxBytes: 10, inMemory: true })).rejects.toMatchObject({ code: 'chunk_too_large' });
+    });
+
     it('stages with hash and size, publishes only on commit', async () => {
       const s = await fresh();
       const data = Buffer.from('hello chunk');

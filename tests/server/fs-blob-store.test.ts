@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WorkerSha256 } from '../../src/server/hashing/worker-sha256.ts';
 import { FsBlobStore } from '../../src/server/storage/fs-blob-store.ts';
 import { runBlobStoreContract } from './blob-store.contract.ts';
 
@@ -10,6 +11,21 @@ runBlobStoreContract('FsBlobStore', async () => {
   const store = new FsBlobStore(dir);
   await store.init();
   return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+});
+
+// The production wiring: in-memory chunks hashed by the worker thread.
+runBlobStoreContract('FsBlobStore + WorkerSha256', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'outbox-blobs-'));
+  const hashes = new WorkerSha256();
+  const store = new FsBlobStore(dir, hashes);
+  await store.init();
+  return {
+    store,
+    cleanup: async () => {
+      await hashes.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 });
 
 describe('FsBlobStore specifics', () => {

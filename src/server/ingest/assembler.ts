@@ -3,10 +3,12 @@
  * appended in index order to the video's assembled object, so finalize only appends the tail
  * (DESIGN.md "Assemble incrementally"). Callers hold the video's lock.
  *
- * The SHA-256 of the assembled object is kept running in memory. Node's crypto Hash cannot be
- * serialised, so it is not persisted: after a restart (or a failed append) it is recomputed once
- * by reading the assembled object back, O(assembled bytes) once per video per process. The
- * alternative — a hand-written SHA-256 with exportable state — was not worth its risk.
+ * The SHA-256 of the assembled object is kept running by the Sha256Service (a worker thread in
+ * production, hashing/worker-sha256.ts), fed each chunk once its append is committed, so no
+ * failed append ever reaches it. Node's crypto Hash cannot be serialised, so it is not
+ * persisted: after a restart, a failed append or a lost worker it is recomputed once by reading
+ * the assembled object back, O(assembled bytes) once per video per process. The alternative — a
+ * hand-written SHA-256 with exportable state — was not worth its risk.
  *
  * Order of effects per chunk: append + fsync (with its append-journal record), then record
  * (assembledChunks, assembledBytes), then delete the chunk's file. A crash between any two leaves
@@ -15,16 +17,19 @@
  *
  * `appendVerified` is the in-order fast path (issue 7): the chunk's verified bytes, held in
  * memory, are written once into the assembled file, the running hash is fed from the same
- * buffers (no read-back), and the chunk record plus the new prefix are committed in one
+ * memory (no read-back), and the chunk record plus the new prefix are committed in one
  * transaction.
  */
-import { createHash, type Hash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Sha256Service } from '../hashing/sha256-service.ts';
 import type { BlobStore, StagedChunk } from '../storage/blob-store.ts';
 import type { MetadataRepo, VideoRecord } from '../storage/metadata-repo.ts';
 
+/** A running hash is rebuilt in steps of this many bytes, each awaited (bounded memory in flight). */
+const REBUILD_STEP_BYTES = 16 * 1024 * 1024;
+
 interface Running {
-  hash: Hash;
+  /** Bytes of the assembled object fed to the service's running hash (key: video id). */
   bytes: number;
 }
 
@@ -44,30 +49,43 @@ export class Assembler {
     private readonly blobs: BlobStore,
     private readonly clock: () => number,
     private readonly log: FastifyBaseLogger,
+    private readonly sha256: Sha256Service,
   ) {}
 
   private async runningHash(video: VideoRecord): Promise<Running> {
     const cached = this.running.get(video.id);
     if (cached && cached.bytes === video.assembledBytes) return cached;
-    const hash = createHash('sha256');
+    this.running.delete(video.id);
+    this.sha256.reset(video.id);
     if (video.assembledBytes > 0) {
       const stream = this.blobs.readAssembled(video.id, { start: 0, end: video.assembledBytes - 1 });
-      for await (const buf of stream as AsyncIterable<Buffer>) hash.update(buf);
+      let unsettled: Promise<void>[] = [];
+      let unsettledBytes = 0;
+      for await (const buf of stream as AsyncIterable<Buffer>) {
+        unsettled.push(this.sha256.update(video.id, buf));
+        unsettledBytes += buf.length;
+        if (unsettledBytes >= REBUILD_STEP_BYTES) {
+          await Promise.all(unsettled);
+          unsettled = [];
+          unsettledBytes = 0;
+        }
+      }
+      await Promise.all(unsettled);
       this.log.info({ event: 'assembly/hash-recomputed', videoId: video.id, bytes: video.assembledBytes });
     }
-    const fresh = { hash, bytes: video.assembledBytes };
+    const fresh = { bytes: video.assembledBytes };
     this.running.set(video.id, fresh);
     return fresh;
   }
 
   private async appendOne(video: VideoRecord, run: Running, index: number, expectedSize: number): Promise<number> {
-    const next = run.hash.copy();
-    const n = await this.blobs.appendChunkToAssembled(video.id, index, (buf) => next.update(buf));
+    const read: Buffer[] = [];
+    const n = await this.blobs.appendChunkToAssembled(video.id, index, (buf) => read.push(buf));
     if (n !== expectedSize) {
       await this.blobs.truncateAssembled(video.id, run.bytes);
       throw new Error(`chunk ${index} of ${video.id} has ${n} bytes on disk, ${expectedSize} recorded`);
     }
-    run.hash = next;
+    await Promise.all(read.map((buf) => this.sha256.update(video.id, buf)));
     run.bytes += n;
     this.totalAppendedBytes += n;
     return n;
@@ -81,8 +99,6 @@ export class Assembler {
   async appendVerified(video: VideoRecord, staged: StagedChunk): Promise<VideoRecord> {
     if (!staged.bytes || staged.index !== video.assembledChunks) throw new Error('appendVerified needs the next chunk, staged in memory');
     const run = await this.runningHash(video);
-    const next = run.hash.copy();
-    for (const buf of staged.bytes) next.update(buf);
     const now = this.clock();
     const bytes = run.bytes + staged.size;
     try {
@@ -96,7 +112,8 @@ export class Assembler {
       await this.blobs.truncateAssembled(video.id, run.bytes).catch(() => {});
       throw err;
     }
-    run.hash = next;
+    // Awaited: the caller reuses the staged memory once this returns (StagedChunk.release).
+    await Promise.all(staged.bytes.map((buf) => this.sha256.update(video.id, buf)));
     run.bytes = bytes;
     this.totalAppendedBytes += staged.size;
     return { ...video, assembledChunks: staged.index + 1, assembledBytes: bytes, updatedAt: Math.max(video.updatedAt, now) };
@@ -154,10 +171,18 @@ export class Assembler {
 
   /** SHA-256 (hex) of the assembled object as it stands. */
   async digest(video: VideoRecord): Promise<string> {
-    return (await this.runningHash(video)).hash.copy().digest('hex');
+    // Twice at most: a worker lost between the rebuild and the peek loses the rebuild too.
+    for (let attempt = 0; ; attempt++) {
+      await this.runningHash(video);
+      const hex = await this.sha256.peek(video.id);
+      if (hex !== null) return hex;
+      this.running.delete(video.id);
+      if (attempt === 1) throw new Error(`running SHA-256 of ${video.id} was lost twice`);
+    }
   }
 
   forget(videoId: string): void {
     this.running.delete(videoId);
+    this.sha256.drop(videoId);
   }
 }

@@ -71,6 +71,7 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
     maxBytes: maxChunkBytes,
     hashOnly: held !== null || closed,
     inMemory: ahead >= 0 && ahead < IN_MEMORY_WINDOW,
+    expectedBytes: up.contentLength,
     signal: up.signal,
   });
   let committed = false;
@@ -124,6 +125,7 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
     });
   } finally {
     if (!committed) await discard(ctx, staged);
+    staged.release?.();
   }
 }
 

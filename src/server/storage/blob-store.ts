@@ -32,6 +32,11 @@ export interface StagedChunk {
   readonly tempKey: string | null;
   /** The bytes as received, when staged `inMemory` (then tempKey is null). */
   readonly bytes?: readonly Buffer[];
+  /**
+   * Gives the memory behind `bytes` back for reuse; the owner calls it once every use of the
+   * bytes has been awaited, and must not touch them afterwards.
+   */
+  readonly release?: () => void;
 }
 
 export interface StageOptions {
@@ -41,6 +46,8 @@ export interface StageOptions {
   hashOnly?: boolean;
   /** Hash and keep the bytes in memory instead of a temp object (for `appendToAssembled`). */
   inMemory?: boolean;
+  /** The declared Content-Length, to size the in-memory buffer once. */
+  expectedBytes?: number;
   signal?: AbortSignal;
 }
 

@@ -38,6 +38,9 @@ import { isServerId } from '../ids.ts';
 import { decodeRecords, encodeRecord } from './append-journal.ts';
 import { AppenderCache, writeAllAt, type Appender } from './appender-cache.ts';
 import type { AppendRecord, BlobStore, ByteRange, StageOptions, StagedChunk } from './blob-store.ts';
+import { InlineSha256 } from '../hashing/inline-sha256.ts';
+import type { Sha256Service } from '../hashing/sha256-service.ts';
+import { SharedBody, SharedBodyPool } from './shared-body.ts';
 
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
@@ -73,8 +76,13 @@ export class FsBlobStore implements BlobStore {
    * a stat per in-order chunk; every other path that changes the file drops the entry first.
    */
   private readonly appenders = new AppenderCache();
+  /** Memory of chunks staged in memory, reused (shared-body.ts). */
+  private readonly bodies = new SharedBodyPool();
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly sha256: Sha256Service = new InlineSha256(),
+  ) {
     this.tmpDir = join(root, 'tmp');
     this.videosDir = join(root, 'videos');
     this.journalsDir = join(root, 'journals');
@@ -117,8 +125,10 @@ export class FsBlobStore implements BlobStore {
 
   async stageChunk(videoId: string, index: number, body: Readable, opts: StageOptions): Promise<StagedChunk> {
     this.chunkPath(videoId, index);
-    const hash = createHash('sha256');
-    const keep: Buffer[] | null = opts.inMemory && !opts.hashOnly ? [] : null;
+    const keep = opts.inMemory && !opts.hashOnly ? new SharedBody(this.bodies, opts.expectedBytes) : null;
+    // In memory, the bytes are hashed in one go by the Sha256Service (off the event loop, see
+    // hashing/sha256-service.ts); a streamed body is hashed here as it passes.
+    const hash = keep ? null : createHash('sha256');
     const tempKey = opts.hashOnly || keep ? null : `${randomBytes(12).toString('hex')}.part`;
     const tempPath = tempKey ? join(this.tmpDir, tempKey) : null;
     let fh: FileHandle | null = null;
@@ -145,9 +155,9 @@ export class FsBlobStore implements BlobStore {
         const onData = (buf: Buffer) => {
           size += buf.length;
           if (size > opts.maxBytes) return finish(new ApiError('chunk_too_large', { maxBytes: opts.maxBytes }));
-          hash.update(buf);
           if (keep) keep.push(buf);
-          else if (file) {
+          else hash!.update(buf);
+          if (file) {
             body.pause();
             file.write(buf).then(() => settled || body.resume(), finish);
           }
@@ -170,12 +180,14 @@ export class FsBlobStore implements BlobStore {
         fh = null;
       }
     } catch (err) {
+      keep?.release();
       if (fh) await fh.close().catch(() => {});
       if (tempPath) await unlink(tempPath).catch(() => {});
       throw translate(err);
     }
-    const staged: StagedChunk = { videoId, index, size, sha256: hash.digest('hex'), tempKey };
-    return keep ? { ...staged, bytes: keep } : staged;
+    if (!keep) return { videoId, index, size, sha256: hash!.digest('hex'), tempKey };
+    const bytes = keep.bytes();
+    return { videoId, index, size, sha256: await this.sha256.digest(bytes), tempKey, bytes: [bytes], release: () => keep.release() };
   }
 
   async commitChunk(staged: StagedChunk): Promise<void> {

@@ -10,7 +10,7 @@
  * `node server.mjs` start. The code under test is unchanged: same modules, same entry.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { databaseFile } from '../../../src/server/paths.ts';
 import { SqliteMetadataRepo } from '../../../src/server/storage/sqlite-metadata-repo.ts';
@@ -58,6 +58,8 @@ export async function bundleServer(): Promise<string> {
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
     banner: { js: "import { createRequire as __faultsCreateRequire } from 'node:module'; const require = __faultsCreateRequire(import.meta.url);" },
   });
+  // The hashing worker is loaded by URL next to its importer, not bundled (worker-sha256.ts).
+  copyFileSync(join(ROOT, 'src', 'server', 'hashing', 'sha256-worker.mjs'), join(outdir, 'sha256-worker.mjs'));
   return join(outdir, 'entry.js');
 }
 
