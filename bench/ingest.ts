@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeChunkPool, type Chunk } from './lib/chunks.ts';
 import { MB, median, percentile, round } from './lib/stats.ts';
+import { readCpuMs, readMachineTicks } from './lib/child.ts';
 import { startTarget, type Target, type TargetName } from './lib/targets.ts';
 
 export interface IngestRow {
@@ -17,6 +18,13 @@ export interface IngestRow {
   p50ms: number;
   p95ms: number;
   chunks: number;
+  /**
+   * The server process's CPU time (all threads, user + system) per chunk: steadier than MB/s on
+   * a shared machine, and what bounds throughput when the cores are busy.
+   */
+  cpuMsPerChunk: number;
+  /** Share of the whole machine's CPU busy during the runs (server, client, kernel, others). */
+  machineBusy: number;
 }
 
 export interface IngestOptions {
@@ -25,6 +33,8 @@ export interface IngestOptions {
   /** Chunks per run at each concurrency (split evenly over the C recordings). */
   chunksPerRun: (c: number) => number;
   rounds: number;
+  /** Chunks per recording of the unmeasured warm-up run at C=8 (default 20, i.e. 160 chunks). */
+  warmupChunksPerRecording?: number;
   targets?: TargetName[];
   log?: (line: string) => void;
 }
@@ -33,11 +43,17 @@ interface RunResult {
   seconds: number;
   latencies: number[];
   chunks: number;
+  /** Server CPU ms over the run. */
+  cpuMs: number;
+  /** Machine busy share over the run, 0–1. */
+  machineBusy: number;
 }
 
 /** One run: C workers, each uploading one recording of `perRecording` chunks sequentially. */
 export async function ingestRun(target: Target, pool: Chunk[], concurrency: number, perRecording: number): Promise<RunResult> {
   const latencies: number[] = [];
+  const cpu0 = readCpuMs(target.pid);
+  const machine0 = readMachineTicks();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, w) => {
@@ -50,7 +66,10 @@ export async function ingestRun(target: Target, pool: Chunk[], concurrency: numb
       await rec.finish(perRecording);
     }),
   );
-  return { seconds: (performance.now() - started) / 1000, latencies, chunks: concurrency * perRecording };
+  const seconds = (performance.now() - started) / 1000;
+  const machine1 = readMachineTicks();
+  const machineBusy = (machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total);
+  return { seconds, latencies, chunks: concurrency * perRecording, cpuMs: readCpuMs(target.pid) - cpu0, machineBusy };
 }
 
 export async function benchIngest(opts: IngestOptions): Promise<IngestRow[]> {
@@ -60,10 +79,12 @@ export async function benchIngest(opts: IngestOptions): Promise<IngestRow[]> {
   const targets: Target[] = [];
   try {
     for (const n of names) targets.push(await startTarget(n, opts.workDir));
-    // Warm-up (JIT, connection pools, first files) — not measured.
-    for (const t of targets) await ingestRun(t, pool, 2, 4);
+    // Warm-up (JIT, connection pools, first files) — not measured. Long enough for V8 to have
+    // optimised the hot paths of every target: with 8 chunks, the first measured rounds of
+    // our server (more JavaScript per chunk than the others) ran ~30 % slower than later ones.
+    for (const t of targets) await ingestRun(t, pool, 8, opts.warmupChunksPerRecording ?? 20);
 
-    const samples = new Map<string, { rates: number[]; reqRates: number[]; latencies: number[]; chunks: number }>();
+    const samples = new Map<string, { rates: number[]; reqRates: number[]; latencies: number[]; chunks: number; cpuMs: number; busy: number[] }>();
     for (let r = 0; r < opts.rounds; r++) {
       for (const c of opts.concurrencies) {
         const perRecording = Math.max(2, Math.round(opts.chunksPerRun(c) / c));
@@ -71,7 +92,9 @@ export async function benchIngest(opts: IngestOptions): Promise<IngestRow[]> {
           const t = targets[(k + r) % targets.length]!;
           const res = await ingestRun(t, pool, c, perRecording);
           const key = `${t.name}/${c}`;
-          const s = samples.get(key) ?? { rates: [], reqRates: [], latencies: [], chunks: 0 };
+          const s = samples.get(key) ?? { rates: [], reqRates: [], latencies: [], chunks: 0, cpuMs: 0, busy: [] };
+          s.cpuMs += res.cpuMs;
+          s.busy.push(res.machineBusy);
           s.rates.push((res.chunks * chunkBytes) / MB / res.seconds);
           s.reqRates.push(res.chunks / res.seconds);
           s.latencies.push(...res.latencies);
@@ -98,6 +121,8 @@ export async function benchIngest(opts: IngestOptions): Promise<IngestRow[]> {
           p50ms: round(percentile(s.latencies, 50)),
           p95ms: round(percentile(s.latencies, 95)),
           chunks: s.chunks,
+          cpuMsPerChunk: round(s.cpuMs / s.chunks, 2),
+          machineBusy: round(median(s.busy), 2),
         });
       }
     }

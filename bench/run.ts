@@ -30,8 +30,8 @@ try {
     m.ingest = await benchIngest({
       workDir: join(workDir, 'ingest'),
       concurrencies: [2, 8, 32],
-      chunksPerRun: q ? (c) => Math.max(32, c * 3) : (c) => Math.max(160, c * 8),
-      rounds: q ? 1 : 3,
+      chunksPerRun: q ? (c) => Math.max(32, c * 3) : (c) => Math.max(480, c * 16),
+      rounds: q ? 1 : 5,
       log,
     });
   }

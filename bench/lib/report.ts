@@ -25,7 +25,15 @@ export function toResultsJson(m: Measurements): Json {
     const ingest: Json = {};
     for (const c of [...new Set(m.ingest.map((r) => r.concurrency))]) {
       const get = (t: string) => m.ingest!.find((r) => r.concurrency === c && r.target === t)?.mbps ?? null;
-      ingest[`c${c}`] = { ours_mbps: get('ours'), tus_mbps: get('tus'), raw_mbps: get('raw') };
+      const cpu = (t: string) => m.ingest!.find((r) => r.concurrency === c && r.target === t)?.cpuMsPerChunk ?? null;
+      ingest[`c${c}`] = {
+        ours_mbps: get('ours'),
+        tus_mbps: get('tus'),
+        raw_mbps: get('raw'),
+        ours_cpu_ms_per_chunk: cpu('ours'),
+        tus_cpu_ms_per_chunk: cpu('tus'),
+        raw_cpu_ms_per_chunk: cpu('raw'),
+      };
     }
     out.ingest = ingest;
   }
@@ -45,13 +53,16 @@ export function toMarkdown(m: Measurements): string {
   const lines: string[] = [];
   if (m.ingest) {
     lines.push('### Ingest (625 KiB chunks, MB = 10^6 bytes)', '');
-    lines.push('| C | target | MB/s | req/s | p50 ms | p95 ms | chunks | ours/tus | ours/raw |', '|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '| C | target | MB/s | req/s | p50 ms | p95 ms | chunks | server CPU ms/chunk | machine busy | ours/tus | ours/raw |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+    );
     for (const c of [...new Set(m.ingest.map((r) => r.concurrency))]) {
       const rows = m.ingest.filter((r) => r.concurrency === c);
       const mb = (t: string) => rows.find((r) => r.target === t)?.mbps;
       for (const r of rows) {
         const ratios = r.target === 'ours' ? `| ${ratio(mb('ours'), mb('tus'))} | ${ratio(mb('ours'), mb('raw'))} |` : '| | |';
-        lines.push(`| ${c} | ${r.target} | ${r.mbps} | ${r.reqps} | ${r.p50ms} | ${r.p95ms} | ${r.chunks} ${ratios}`);
+        lines.push(`| ${c} | ${r.target} | ${r.mbps} | ${r.reqps} | ${r.p50ms} | ${r.p95ms} | ${r.chunks} | ${r.cpuMsPerChunk} | ${Math.round(r.machineBusy * 100)} % ${ratios}`);
       }
     }
     lines.push('');
