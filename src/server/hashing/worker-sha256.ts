@@ -15,10 +15,7 @@
  * this thread for the rest of its life instead.
  *
  * The worker is never referenced (`unref`), so the service never keeps a process alive; the
- * server's listening socket does that. Referencing it only while requests were pending looked
- * tidier, but on Node 20 toggling `ref()`/`unref()` per request set off a major GC every ~30
- * chunks (V8 `--trace-gc`: 127 mark-compacts over 3,200 chunks at C=8, none without the
- * toggling) and cost ~1 ms of CPU per chunk.
+ * server's listening socket does that while requests are pending.
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
