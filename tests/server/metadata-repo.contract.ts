@@ -64,10 +64,13 @@ export function runMetadataRepoContract(name: string, makeRepo: () => Promise<Me
     it('records chunks once, in index order, and bumps activity', async () => {
       const { repo, user } = await withUser();
       await repo.createVideo(video(1, user.id, R1, 10));
+      expect(await repo.chunkSummary(id(1))).toEqual({ count: 0, highest: -1 });
       expect(await repo.insertChunk(id(1), { index: 2, size: 5, sha256: 'b' }, 20)).toBe(true);
       expect(await repo.insertChunk(id(1), { index: 0, size: 3, sha256: 'a' }, 30)).toBe(true);
       expect(await repo.insertChunk(id(1), { index: 0, size: 9, sha256: 'z' }, 40)).toBe(false);
       expect(await repo.listChunks(id(1))).toEqual([{ index: 0, size: 3, sha256: 'a' }, { index: 2, size: 5, sha256: 'b' }]);
+      expect(await repo.chunkSummary(id(1))).toEqual({ count: 2, highest: 2 });
+      expect(await repo.chunkSummary(id(2))).toEqual({ count: 0, highest: -1 });
       expect(await repo.getChunk(id(1), 2)).toEqual({ index: 2, size: 5, sha256: 'b' });
       expect((await repo.getVideo(id(1)))!.updatedAt).toBe(30);
       await repo.deleteChunk(id(1), 2);

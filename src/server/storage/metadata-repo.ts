@@ -100,5 +100,10 @@ export interface MetadataRepo {
    */
   insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number): Promise<boolean>;
   listChunks(videoId: string): Promise<ChunkRecord[]>;
+  /**
+   * How many chunks are recorded and the highest index (-1 if none), without loading them:
+   * finalize needs only this when every chunk is there, and must stay flat in recording length.
+   */
+  chunkSummary(videoId: string): Promise<{ count: number; highest: number }>;
   deleteChunk(videoId: string, index: number): Promise<void>;
 }

@@ -263,6 +263,11 @@ export class SqliteMetadataRepo implements MetadataRepo {
     })();
   }
 
+  async chunkSummary(videoId: string): Promise<{ count: number; highest: number }> {
+    const row = this.st('SELECT COUNT(*) AS n, MAX(idx) AS hi FROM chunks WHERE video_id = ?').get(videoId) as { n: number; hi: number | null };
+    return { count: row.n, highest: row.hi ?? -1 };
+  }
+
   async listChunks(videoId: string): Promise<ChunkRecord[]> {
     const rows = this.st('SELECT idx, size, sha256 FROM chunks WHERE video_id = ? ORDER BY idx').all(videoId) as {
       idx: number;
