@@ -5,6 +5,7 @@
  * second connection — the CLI, or the next start after a crash — reads.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,6 +17,37 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const USER = 'U'.repeat(22);
 const VIDEO = 'V'.repeat(22);
 const chunk = (index: number, size: number) => ({ index, size, sha256: String(index).repeat(64).slice(0, 64) });
+
+describe('SqliteMetadataRepo background WAL flush', () => {
+  it('flushes the WAL once, soon after a burst of fast-path commits, and not when idle', async () => {
+    const file = join(dir, 'flush.sqlite');
+    const repo = new SqliteMetadataRepo(file);
+    await repo.createUser(USER, 'ann', 1);
+    await repo.createVideo({ id: VIDEO, userId: USER, recordingId: 'r1', shareId: 'S'.repeat(22), title: null, mimeType: 'video/webm', now: 1 });
+    // Count fdatasyncs through the FileHandle prototype the repository's WAL handle shares.
+    const probe = await open(file, 'r');
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const original = proto.datasync;
+    let flushes = 0;
+    proto.datasync = function (this: unknown) {
+      flushes++;
+      return original.call(this);
+    };
+    try {
+      for (let i = 0; i < 20; i++) await repo.insertAssembledChunk(VIDEO, chunk(i, 10), 10 * (i + 1), 10 + i);
+      expect(flushes).toBe(0); // not one per commit: the event loop never waits for them
+      // Polled, not a fixed sleep: a loaded machine may run the timer late (bounded at 5 s).
+      for (const deadline = Date.now() + 5_000; flushes === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      expect(flushes).toBe(1); // one for the whole burst
+      await new Promise((r) => setTimeout(r, 400));
+      expect(flushes).toBe(1); // nothing new, nothing flushed
+    } finally {
+      proto.datasync = original;
+      await repo.close();
+    }
+  });
+});
 
 describe('SqliteMetadataRepo durability and the fast path', () => {
   it('records chunk and prefix together, once', async () => {

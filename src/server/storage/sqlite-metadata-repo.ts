@@ -14,6 +14,12 @@
  * libuv threadpool — what `synchronous = FULL` would do at commit, but off the event loop (an
  * fsync there stalls every request for milliseconds). It also flushes every earlier NORMAL commit
  * (the WAL is one sequential log). Statements are prepared once and cached (`st`).
+ *
+ * A NORMAL commit also schedules a background flush of the WAL within WAL_FLUSH_DELAY_MS. Without
+ * it, the durable commit of finalize paid for every chunk commit since the last one — a flush
+ * that grew with the recording (stop-to-link p50 7.5 ms after 1,800 back-to-back chunks against
+ * 2.8 ms after 30); now it pays for at most that delay's worth, and a power loss can drop at most
+ * that much of what the journal must otherwise re-adopt.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -21,6 +27,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { migrate } from './sqlite-migrations.ts';
 import type { ChunkRecord, Completion, MetadataRepo, NewVideo, User, VideoRecord, VideoStateName } from './metadata-repo.ts';
+
+/** How long NORMAL commits may wait for their background WAL flush. */
+const WAL_FLUSH_DELAY_MS = 200;
 
 interface VideoRow {
   id: string;
@@ -75,6 +84,8 @@ export class SqliteMetadataRepo implements MetadataRepo {
   private readonly statements = new Map<string, Database.Statement>();
   /** The WAL file, opened on first use, only to flush it. */
   private wal: Promise<FileHandle> | null = null;
+  /** A background flush of NORMAL commits is scheduled. */
+  private flushTimer: NodeJS.Timeout | null = null;
 
   /** `file` may be ':memory:' (tests). */
   constructor(private readonly file: string) {
@@ -120,7 +131,20 @@ export class SqliteMetadataRepo implements MetadataRepo {
     }
   }
 
+  /** After a NORMAL commit: flush the WAL soon, off the event loop, once for many commits. */
+  private flushSoon(): void {
+    if (this.flushTimer || this.file === ':memory:') return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      // A failure here is not lost: the next durable write flushes (and reports) again.
+      this.flushWal().catch(() => {});
+    }, WAL_FLUSH_DELAY_MS);
+    this.flushTimer.unref();
+  }
+
   async close(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     const wal = this.wal;
     this.wal = null;
     if (wal) await wal.then((h) => h.close()).catch(() => {});
@@ -210,6 +234,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   async setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void> {
     this.st('UPDATE videos SET assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?')
       .run(assembledChunks, assembledBytes, now, id);
+    this.flushSoon();
   }
 
   async completeVideo(id: string, c: Completion): Promise<void> {
@@ -253,6 +278,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number): Promise<boolean> {
+    this.flushSoon();
     return this.db.transaction(() => {
       const info = this.st('INSERT INTO chunks (video_id, idx, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
         .run(videoId, chunk.index, chunk.size, chunk.sha256);
