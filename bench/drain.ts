@@ -48,7 +48,9 @@ class Switch implements Connectivity {
 
 export async function benchDrain(opts: { workDir: string; chunks: number; capBytesPerSec: number; latencyMs: number }): Promise<DrainResult> {
   const server = await startOurServer(join(opts.workDir, 'ours-drain'));
-  const proxy = await startFaultProxy({ target: server.origin, faults: { bandwidthBps: opts.capBytesPerSec, latencyMs: opts.latencyMs } });
+  // One capped link for all connections (a slow uplink), not a cap per connection: with two
+  // uploads in flight a per-connection cap would double the bandwidth the ideal assumes.
+  const proxy = await startFaultProxy({ target: server.origin, faults: { linkBps: opts.capBytesPerSec, latencyMs: opts.latencyMs } });
   const outbox = await openOutbox({ indexedDB: new IDBFactory() });
   try {
     await outbox.setToken(server.token);

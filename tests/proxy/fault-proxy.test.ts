@@ -86,6 +86,21 @@ describe('fault proxy', () => {
     expect(answer.elapsedMs).toBeGreaterThanOrEqual(1500);
   });
 
+  it('link cap: connections share it (two 100 KB bodies at 100 KB/s take ≥ 1.6 s), unlike the per-connection cap', async () => {
+    const both = async () => {
+      const t0 = performance.now();
+      const answers = await Promise.all([1, 2].map(() => send(`${proxy.url}/x`, { method: 'POST', body: Buffer.alloc(100 * KB, 5) })));
+      for (const a of answers) expect(JSON.parse(a.body)).toEqual({ bytes: 100 * KB });
+      return performance.now() - t0;
+    };
+    proxy.set({ linkBps: 100 * KB });
+    expect(await both()).toBeGreaterThanOrEqual(1600); // 200 KB through one 100 KB/s link
+    proxy.set({ linkBps: null, bandwidthBps: 100 * KB });
+    const perConnection = await both(); // each connection has its own 100 KB/s
+    expect(perConnection).toBeGreaterThanOrEqual(800);
+    proxy.set({ bandwidthBps: null });
+  });
+
   it('fail-rate 1.0 fails every exchange; 0 fails none', async () => {
     proxy.set({ failRate: 1 });
     for (let i = 0; i < 5; i++) {

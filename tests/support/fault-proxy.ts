@@ -31,8 +31,13 @@ export interface Faults {
   failRate: number;
   /** The random cut point of a failing exchange is drawn from [0, failWindowBytes). */
   failWindowBytes: number;
-  /** Bytes per second in each direction (paced, no burst); null for unlimited. */
+  /** Bytes per second in each direction *of each connection* (paced, no burst); null for unlimited. */
   bandwidthBps: number | null;
+  /**
+   * Bytes per second in each direction shared by *all* connections — a capped link, as a slow
+   * uplink is; null for unlimited. Applies on top of `bandwidthBps`.
+   */
+  linkBps: number | null;
 }
 
 export const NO_FAULTS: Readonly<Faults> = Object.freeze({
@@ -43,6 +48,7 @@ export const NO_FAULTS: Readonly<Faults> = Object.freeze({
   failRate: 0,
   failWindowBytes: 700_000,
   bandwidthBps: null,
+  linkBps: null,
 });
 
 export interface FaultProxyStats {
@@ -85,6 +91,8 @@ interface ProxyState {
   faults: Faults;
   stats: FaultProxyStats;
   rng: () => number;
+  /** When the shared link (`linkBps`) is next free, per direction (performance.now() ms). */
+  linkFreeAt: Record<Direction, number>;
 }
 
 type Direction = 'up' | 'down';
@@ -136,8 +144,10 @@ class Pipe {
       if (this.conn.dead || this.conn.blackholed) return this.stop();
       const head = this.queue[0]!;
       const bw = faults.bandwidthBps;
+      const link = faults.linkBps;
+      const linkFreeAt = this.conn.state.linkFreeAt;
       const now = performance.now();
-      const due = Math.max(head.at, bw ? this.freeAt : 0);
+      const due = Math.max(head.at, bw ? this.freeAt : 0, link ? linkFreeAt[this.dir] : 0);
       if (due > now + 0.5) {
         this.timer = setTimeout(() => {
           this.timer = null;
@@ -146,7 +156,8 @@ class Pipe {
         return;
       }
       // Pace in small slices so a capped link trickles instead of stalling for seconds.
-      const sliceLen = bw ? Math.min(head.buf.length, Math.max(512, Math.floor(bw / 50))) : head.buf.length;
+      const pace = bw && link ? Math.min(bw, link) : (bw ?? link);
+      const sliceLen = pace ? Math.min(head.buf.length, Math.max(512, Math.floor(pace / 50))) : head.buf.length;
       let slice = head.buf.subarray(0, sliceLen);
       const allowed = this.conn.allow(this.dir, slice.length, slice);
       if (allowed < slice.length) slice = slice.subarray(0, allowed);
@@ -154,6 +165,7 @@ class Pipe {
         const ok = this.dst.write(slice);
         this.conn.forwarded(this.dir, slice.length);
         if (bw) this.freeAt = Math.max(now, this.freeAt) + (slice.length / bw) * 1000;
+        if (link) linkFreeAt[this.dir] = Math.max(now, linkFreeAt[this.dir]) + (slice.length / link) * 1000;
         if (!ok) this.waitDrain();
       }
       if (allowed < sliceLen) {
@@ -293,6 +305,7 @@ export async function startFaultProxy(opts: {
     faults: { ...NO_FAULTS, ...opts.faults },
     stats: { connections: 0, resets: 0, bytesUp: 0, bytesDown: 0 },
     rng: mulberry32(opts.seed ?? 1),
+    linkFreeAt: { up: 0, down: 0 },
   };
   const conns = new Set<Connection>();
   const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (client) => {
