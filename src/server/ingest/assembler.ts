@@ -95,8 +95,12 @@ export class Assembler {
    * Fast path: `staged` (verified, staged in memory) is chunk `video.assembledChunks`; writes it
    * at the end of the assembled object and records chunk + prefix in one commit. On any failure
    * nothing is kept: the file is cut back and the running hash rebuilt on next use.
+   *
+   * `fed` settles once the running hash has read the staged bytes; the answer need not wait for
+   * it (the service keeps calls in order, so the next chunk or finalize sees this one), but the
+   * staged memory may only be reused after it (StagedChunk.release).
    */
-  async appendVerified(video: VideoRecord, staged: StagedChunk): Promise<VideoRecord> {
+  async appendVerified(video: VideoRecord, staged: StagedChunk): Promise<{ video: VideoRecord; fed: Promise<unknown> }> {
     if (!staged.bytes || staged.index !== video.assembledChunks) throw new Error('appendVerified needs the next chunk, staged in memory');
     const run = await this.runningHash(video);
     const now = this.clock();
@@ -112,11 +116,10 @@ export class Assembler {
       await this.blobs.truncateAssembled(video.id, run.bytes).catch(() => {});
       throw err;
     }
-    // Awaited: the caller reuses the staged memory once this returns (StagedChunk.release).
-    await Promise.all(staged.bytes.map((buf) => this.sha256.update(video.id, buf)));
+    const fed = Promise.all(staged.bytes.map((buf) => this.sha256.update(video.id, buf)));
     run.bytes = bytes;
     this.totalAppendedBytes += staged.size;
-    return { ...video, assembledChunks: staged.index + 1, assembledBytes: bytes, updatedAt: Math.max(video.updatedAt, now) };
+    return { video: { ...video, assembledChunks: staged.index + 1, assembledBytes: bytes, updatedAt: Math.max(video.updatedAt, now) }, fed };
   }
 
   /** Appends every held chunk from assembledChunks on while the run is contiguous (and < total). */

@@ -75,6 +75,8 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
     signal: up.signal,
   });
   let committed = false;
+  /** The staged memory is in use until this settles (the running hash reads it after the answer). */
+  let inUse = null as Promise<unknown> | null;
   try {
     if (staged.sha256 !== digest.sha256) throw new ApiError('digest_mismatch', { index: up.index });
     const answer = (status: 200 | 201): ChunkResult => ({
@@ -105,8 +107,9 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
         // Fast path: bytes written once into the assembled file, recorded in one commit.
         const appended = await ctx.assembler.appendVerified(now, staged);
         committed = true;
+        inUse = appended.fed;
         ctx.log.debug({ event: 'chunk/appended', videoId: video.id, index: up.index, size: staged.size });
-        await assembleQuietly(ctx, video.id, appended);
+        await assembleQuietly(ctx, video.id, appended.video);
         return answer(201);
       }
       await ctx.blobs.commitChunk(staged);
@@ -125,7 +128,8 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
     });
   } finally {
     if (!committed) await discard(ctx, staged);
-    staged.release?.();
+    if (inUse) void inUse.finally(() => staged.release?.());
+    else staged.release?.();
   }
 }
 
