@@ -48,8 +48,9 @@ export class WorkerSha256 implements Sha256Service {
     const worker = new Worker(this.workerUrl);
     // 'online' fires before the module loads, so the worker says when it is ready itself.
     let ran = false;
-    worker.on('error', () => {
+    worker.on('error', (err) => {
       if (!ran) this.inline ??= new InlineSha256();
+      this.onWorkerError(err);
     });
     worker.unref();
     worker.on('message', (msg: { id: number; hex: string | null } | { ready: true }) => {
@@ -62,7 +63,6 @@ export class WorkerSha256 implements Sha256Service {
       this.pending.delete(msg.id);
       p.resolve(msg.hex);
     });
-    worker.on('error', (err) => this.onWorkerError(err));
     worker.on('exit', () => {
       if (this.worker === worker) this.worker = null;
       const lost = [...this.pending.values()];
