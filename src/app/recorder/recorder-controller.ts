@@ -90,10 +90,11 @@ export class RecorderController implements ReactiveController {
     this.host.requestUpdate();
     try {
       if (!this.persistenceAsked) {
-        // Before the first recording: unpersisted storage may be evicted under pressure.
+        // Before the first recording: unpersisted storage may be evicted under pressure. Never
+        // awaited: Firefox answers persist() with a permission prompt whose promise stays pending
+        // until the user responds, and the user's Start must not wait on a prompt they may ignore.
         this.persistenceAsked = true;
-        const persisted = await requestPersistence();
-        logger.info({ persisted }, 'storage.persist');
+        void requestPersistence().then((persisted) => logger.info({ persisted }, 'storage.persist'));
       }
       const mimeType = typeof MediaRecorder === 'undefined' ? null : pickMimeType((t) => MediaRecorder.isTypeSupported(t));
       if (!mimeType) throw new MediaAccessError('unsupported');
