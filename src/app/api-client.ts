@@ -5,7 +5,7 @@
  * `OfflineError` so views can say "offline" rather than "failed".
  */
 import { ApiError } from '../shared/errors.ts';
-import { ErrorBody, MeResponse, ROUTES, VideoList, VideoStatus } from '../shared/api.ts';
+import { ErrorBody, MeResponse, type RenameRequest, ROUTES, VideoList, VideoStatus } from '../shared/api.ts';
 
 export class OfflineError extends Error {
   readonly code = 'offline' as const;
@@ -20,6 +20,10 @@ export interface ApiClient {
   listVideos(): Promise<VideoStatus[]>;
   getVideo(videoId: string): Promise<VideoStatus>;
   deleteVideo(videoId: string): Promise<void>;
+  /** Sets the title; the server validates and answers the updated status. */
+  renameVideo(videoId: string, title: string): Promise<VideoStatus>;
+  /** Uploads the poster frame (JPEG) shown on the share page, in the library and in link previews. */
+  uploadPoster(videoId: string, jpeg: Blob): Promise<void>;
 }
 
 export function createApiClient(opts: { getToken: () => Promise<string | null>; fetch?: typeof fetch; baseUrl?: string }): ApiClient {
@@ -55,6 +59,14 @@ export function createApiClient(opts: { getToken: () => Promise<string | null>; 
     },
     async deleteVideo(videoId) {
       await request(ROUTES.video(videoId), { method: 'DELETE' });
+    },
+    async renameVideo(videoId, title) {
+      const body: RenameRequest = { title };
+      const init = { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      return VideoStatus.parse(await (await request(ROUTES.video(videoId), init)).json());
+    },
+    async uploadPoster(videoId, jpeg) {
+      await request(ROUTES.poster(videoId), { method: 'PUT', headers: { 'content-type': 'image/jpeg' }, body: jpeg });
     },
   };
 }

@@ -15,6 +15,8 @@ export const ROUTES = {
   list: `${API_PREFIX}/videos`,
   me: `${API_PREFIX}/me`,
   video: (videoId: string) => `${API_PREFIX}/videos/${encodeURIComponent(videoId)}`,
+  /** `PUT` a poster frame (image/jpeg) for the share page, library and link previews. */
+  poster: (videoId: string) => `${API_PREFIX}/videos/${encodeURIComponent(videoId)}/poster`,
   file: (videoId: string) => `${API_PREFIX}/videos/${encodeURIComponent(videoId)}/file`,
   /** Public, unauthenticated playback of a complete video by its unguessable share id. */
   sharedFile: (shareId: string) => `${API_PREFIX}/shared/${encodeURIComponent(shareId)}/file`,
@@ -152,6 +154,10 @@ export type FinalizeResponse = z.infer<typeof FinalizeResponse>;
 
 export const VideoList = z.object({ videos: z.array(VideoStatus) });
 export type VideoList = z.infer<typeof VideoList>;
+
+/** `PATCH /api/v1/videos/:id`: rename. Trimmed, 1–200 characters, no control or bidi-override characters. */
+export const RenameRequest = z.strictObject({ title: z.string().max(200) });
+export type RenameRequest = z.infer<typeof RenameRequest>;
 
 export const MeResponse = z.object({ userId: z.string(), name: z.string() });
 export type MeResponse = z.infer<typeof MeResponse>;

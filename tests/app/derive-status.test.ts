@@ -5,7 +5,7 @@ import type { RecordingProgress } from '../../src/shared/progress.ts';
 function progress(over: Partial<RecordingProgress>): RecordingProgress {
   return {
     recordingId: 'r', title: null, phase: 'uploading', uploaded: 3, totalQueued: 4, pending: 1, uploading: 0, failed: 0,
-    percentage: 75, bytesUploaded: 0, bytesQueued: 0, hasSession: true, retry: null, shareUrl: null, missing: null, lastError: null,
+    percentage: 75, bytesUploaded: 0, bytesQueued: 0, hasSession: true, retry: null, videoId: null, shareUrl: null, missing: null, lastError: null,
     ...over,
   };
 }

@@ -13,7 +13,7 @@ function snapshot(recordings: Array<Partial<RecordingProgress>> = [], authRequir
     overall: { uploaded: 0, totalQueued: 0, failed: 0, pending: 0, percentage: 0, isOnline: true, hasSession: false, isUploading: false, authRequired },
     recordings: recordings.map((r) => ({
       recordingId: REC, title: null, phase: 'uploading', uploaded: 0, totalQueued: 0, pending: 0, uploading: 0, failed: 0,
-      percentage: 0, bytesUploaded: 0, bytesQueued: 0, hasSession: true, retry: null, shareUrl: null, missing: null, lastError: null,
+      percentage: 0, bytesUploaded: 0, bytesQueued: 0, hasSession: true, retry: null, videoId: null, shareUrl: null, missing: null, lastError: null,
       ...r,
     })),
   };

@@ -59,6 +59,7 @@ export function buildSnapshot(i: ProgressInput): ProgressSnapshot {
       bytesQueued: rec.totalBytes ?? 0,
       hasSession: rec.sessionId !== null,
       retry: i.retries.get(rec.id) ?? null,
+      videoId: rec.videoId ?? rec.sessionId,
       shareUrl: rec.shareUrl,
       missing: rec.missing,
       lastError: err,
