@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { InProcessLocker } from '../../src/server/storage/in-process/in-process-locker.ts';
@@ -85,6 +88,44 @@ describe('PgLocker specifics', () => {
     // The dead connection was dropped from the pool: the node can lock again.
     expect(await a.withLock('video-9', async () => 'again')).toBe('again');
     await close();
+  });
+
+  it('excludes across processes, and a holder killed with SIGKILL releases the lock', async () => {
+    const url = await cluster().freshDatabase();
+    const other = PgLocker.open({ connectionString: url });
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../support/lock-holder.ts'), url, 'video-10'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = once(child, 'exit');
+    try {
+      let out = '';
+      for await (const chunk of child.stdout) {
+        out += String(chunk);
+        if (out.includes('held')) break;
+      }
+      expect(out).toContain('held');
+      let entered = false;
+      const waiter = other.withLock('video-10', async () => {
+        entered = true;
+      });
+      // Same database as the child: wait until our request is queued behind its lock.
+      const probe = new pg.Client({ connectionString: url });
+      await probe.connect();
+      while (!entered) {
+        const { rows } = await probe.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+        if (rows[0].n > 0) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      await probe.end();
+      expect(entered).toBe(false);
+      child.kill('SIGKILL');
+      await waiter;
+      expect(entered).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+      await other.close();
+    }
   });
 
   it('an unreachable database fails withLock as service_unavailable', async () => {
