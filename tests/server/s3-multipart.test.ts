@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { planParts, type PartSpan } from '../../src/server/storage/s3/part-planner.ts';
+import { createS3Client } from '../../src/server/storage/s3/client.ts';
 import { toCatalogueError } from '../../src/server/storage/s3/errors.ts';
 import { useS3 } from '../support/s3.ts';
 
@@ -127,5 +128,12 @@ describe('S3 multipart from chunk objects (s3rver with S3’s CompleteMultipartU
   it('maps a missing object to not_found', async () => {
     const err = await getBytes(s3().client, s3().bucket, 'chunks/nope/0').catch((e: unknown) => toCatalogueError(e));
     expect(err).toMatchObject({ code: 'not_found' });
+  });
+
+  it('maps an unreachable object store to service_unavailable', async () => {
+    const client = createS3Client({ ...s3().settings, endpoint: 'http://127.0.0.1:1' });
+    const err = await getBytes(client, s3().bucket, 'chunks/v/0').catch((e: unknown) => toCatalogueError(e));
+    client.destroy();
+    expect(err).toMatchObject({ code: 'service_unavailable', details: { retryAfterSec: 1 } });
   });
 });
