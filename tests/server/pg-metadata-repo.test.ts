@@ -118,6 +118,30 @@ describe('PgMetadataRepo across nodes', () => {
   });
 });
 
+describe('PgMetadataRepo beyond the shared contract', () => {
+  it('records an in-order chunk with the new prefix in one step, and nothing when it is present', async () => {
+    const { a, user, close } = await twoNodes();
+    await a.createVideo(newVideo('V1', user.id));
+    expect(await a.insertAssembledChunk('V1', { index: 0, size: 4, sha256: 'x' }, 4, 50)).toBe(true);
+    expect(await a.getVideo('V1')).toMatchObject({ assembledChunks: 1, assembledBytes: 4, updatedAt: 50 });
+    expect(await a.insertAssembledChunk('V1', { index: 0, size: 9, sha256: 'y' }, 9, 60)).toBe(false);
+    expect(await a.getVideo('V1')).toMatchObject({ assembledChunks: 1, assembledBytes: 4, updatedAt: 50 });
+    expect(await a.getChunk('V1', 0)).toEqual({ index: 0, size: 4, sha256: 'x' });
+    await close();
+  });
+
+  it('returns 64-bit columns as exact numbers (epoch ms, sizes over 4 GiB)', async () => {
+    const { a, user, close } = await twoNodes();
+    await a.createVideo({ ...newVideo('V1', user.id), now: 1_764_600_000_000 });
+    await a.setAssembled('V1', 9000, 5_000_000_123, 1_764_600_000_001);
+    const v = await a.getVideo('V1');
+    expect(v).toMatchObject({ createdAt: 1_764_600_000_000, updatedAt: 1_764_600_000_001, assembledBytes: 5_000_000_123 });
+    expect(typeof v!.assembledBytes).toBe('number');
+    expect(await a.countUsers()).toBe(1);
+    await close();
+  });
+});
+
 describe('PgMetadataRepo errors, in catalogue codes', () => {
   it('a chunk for a video deleted by another node is not_found', async () => {
     const { a, b, user, close } = await twoNodes();
