@@ -1,0 +1,338 @@
+/**
+ * MetadataRepo on PostgreSQL via node-postgres (`pg`), for several API nodes sharing one database.
+ *
+ * Durability: every write is committed with the server's `synchronous_commit` (on by default), so
+ * when a promise resolves the write survives a crash of this node and of the database server.
+ * `insertAssembledChunk` needs no journal here (the SQLite store's append journal exists only
+ * because that store commits hot-path writes without a flush).
+ *
+ * Concurrency across nodes: each chunk or video write is one statement (an implicit transaction)
+ * or an explicit `transaction()`. Idempotent inserts rely on unique keys with ON CONFLICT DO
+ * NOTHING: when two nodes insert the same (video, index) or (user, recordingId) at once, the
+ * second waits for the first to commit and then does nothing, so exactly one row exists and
+ * exactly one caller sees `true`/`created`.
+ *
+ * Errors are translated to the catalogue here (errors.ts), never in the HTTP layer.
+ */
+import pg from 'pg';
+import { toCatalogueError } from './errors.ts';
+import { migratePg } from './migrations.ts';
+import type { ChunkRecord, Completion, MetadataRepo, NewVideo, User, VideoRecord, VideoStateName } from '../metadata-repo.ts';
+
+const INT8_OID = 20;
+
+/**
+ * bigint columns hold epoch milliseconds and byte counts, all far below 2^53: parse them as
+ * numbers for this pool only (pg's default is a string; the global parser table stays as is).
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+interface VideoRow {
+  id: string;
+  user_id: string;
+  recording_id: string;
+  share_id: string;
+  title: string | null;
+  mime_type: string;
+  state: VideoStateName;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  total_chunks: number | null;
+  assembled_chunks: number;
+  assembled_bytes: number;
+  sha256: string | null;
+  partial: boolean;
+  gaps: number[];
+}
+
+const VIDEO_COLUMNS = `id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at, completed_at,
+  total_chunks, assembled_chunks, assembled_bytes, sha256, partial, gaps`;
+
+function toVideo(r: VideoRow): VideoRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    recordingId: r.recording_id,
+    shareId: r.share_id,
+    title: r.title,
+    mimeType: r.mime_type,
+    state: r.state,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    completedAt: r.completed_at,
+    totalChunks: r.total_chunks,
+    assembledChunks: r.assembled_chunks,
+    assembledBytes: r.assembled_bytes,
+    sha256: r.sha256,
+    partial: r.partial,
+    gaps: r.gaps,
+  };
+}
+
+interface UserRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, createdAt: r.created_at });
+
+export interface PgMetadataRepoOptions {
+  connectionString: string;
+  /** Pool size per node; default 10. */
+  max?: number;
+  /** How long a query waits for a free connection before failing as 503; default 5 s. */
+  connectionTimeoutMillis?: number;
+}
+
+export class PgMetadataRepo implements MetadataRepo {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects, applies missing migrations and returns the repository. */
+  static async open(opts: PgMetadataRepoOptions): Promise<PgMetadataRepo> {
+    const pool = new pg.Pool({
+      connectionString: opts.connectionString,
+      max: opts.max ?? 10,
+      connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5_000,
+      types,
+    });
+    // An idle client whose connection drops emits 'error' on the pool; without a listener that
+    // would crash the process. The next query gets a fresh connection (or a 503 if none).
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect();
+      try {
+        await migratePg(client);
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw toCatalogueError(err);
+    }
+    return new PgMetadataRepo(pool);
+  }
+
+  private async q<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (err) {
+      throw toCatalogueError(err);
+    }
+  }
+
+  /**
+   * Runs `fn` in one READ COMMITTED transaction on one connection: all of it commits or none.
+   * A connection that failed mid-transaction is destroyed rather than returned to the pool.
+   */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw toCatalogueError(err);
+    }
+    // A checked-out client whose connection drops emits 'error'; the failing query reports it.
+    const ignore = () => {};
+    client.on('error', ignore);
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      client.removeListener('error', ignore);
+      client.release();
+      return result;
+    } catch (err) {
+      const rolledBack = await client.query('ROLLBACK').then(() => true, () => false);
+      client.removeListener('error', ignore);
+      client.release(rolledBack ? undefined : (err as Error));
+      throw toCatalogueError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async createUser(id: string, name: string, now: number): Promise<User> {
+    await this.q('INSERT INTO users (id, name, created_at) VALUES ($1, $2, $3)', [id, name, now]);
+    return { id, name, createdAt: now };
+  }
+
+  async findUserByName(name: string): Promise<User | null> {
+    const { rows } = await this.q<UserRow>('SELECT id, name, created_at FROM users WHERE name = $1', [name]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async countUsers(): Promise<number> {
+    const { rows } = await this.q<{ n: number }>('SELECT count(*) AS n FROM users');
+    return rows[0]!.n;
+  }
+
+  async addToken(userId: string, tokenHash: string, now: number): Promise<void> {
+    await this.q('INSERT INTO tokens (hash, user_id, created_at) VALUES ($1, $2, $3)', [tokenHash, userId, now]);
+  }
+
+  async revokeTokens(userId: string, now: number): Promise<number> {
+    const r = await this.q('UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL', [now, userId]);
+    return r.rowCount ?? 0;
+  }
+
+  async findUserByTokenHash(tokenHash: string): Promise<User | null> {
+    const { rows } = await this.q<UserRow>(
+      'SELECT u.id, u.name, u.created_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1 AND t.revoked_at IS NULL',
+      [tokenHash],
+    );
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async createVideo(v: NewVideo): Promise<{ video: VideoRecord; created: boolean }> {
+    const inserted = await this.q<VideoRow>(
+      `INSERT INTO videos (id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7) ON CONFLICT (user_id, recording_id) DO NOTHING
+       RETURNING ${VIDEO_COLUMNS}`,
+      [v.id, v.userId, v.recordingId, v.shareId, v.title, v.mimeType, v.now],
+    );
+    if (inserted.rows[0]) return { video: toVideo(inserted.rows[0]), created: true };
+    // A separate statement on purpose: under READ COMMITTED it sees the row that another node
+    // committed while our INSERT waited on the unique key (one statement's snapshot would not).
+    const { rows } = await this.q<VideoRow>(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE user_id = $1 AND recording_id = $2`, [
+      v.userId,
+      v.recordingId,
+    ]);
+    if (!rows[0]) throw new Error('createVideo: the conflicting video vanished (deleted concurrently)');
+    return { video: toVideo(rows[0]), created: false };
+  }
+
+  async getVideo(id: string): Promise<VideoRecord | null> {
+    const { rows } = await this.q<VideoRow>(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE id = $1`, [id]);
+    return rows[0] ? toVideo(rows[0]) : null;
+  }
+
+  async getVideoByShareId(shareId: string): Promise<VideoRecord | null> {
+    const { rows } = await this.q<VideoRow>(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE share_id = $1`, [shareId]);
+    return rows[0] ? toVideo(rows[0]) : null;
+  }
+
+  async listVideos(userId: string): Promise<VideoRecord[]> {
+    const { rows } = await this.q<VideoRow>(
+      `SELECT ${VIDEO_COLUMNS} FROM videos WHERE user_id = $1 ORDER BY created_at DESC, seq DESC`,
+      [userId],
+    );
+    return rows.map(toVideo);
+  }
+
+  async listIdleOpenVideos(updatedBefore: number): Promise<VideoRecord[]> {
+    const { rows } = await this.q<VideoRow>(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE state = 'open' AND updated_at < $1`, [updatedBefore]);
+    return rows.map(toVideo);
+  }
+
+  async listVideosByState(state: VideoStateName): Promise<VideoRecord[]> {
+    const { rows } = await this.q<VideoRow>(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE state = $1`, [state]);
+    return rows.map(toVideo);
+  }
+
+  async allVideoIds(): Promise<string[]> {
+    const { rows } = await this.q<{ id: string }>('SELECT id FROM videos');
+    return rows.map((r) => r.id);
+  }
+
+  async touchVideo(id: string, now: number): Promise<void> {
+    await this.q('UPDATE videos SET updated_at = GREATEST(updated_at, $2) WHERE id = $1', [id, now]);
+  }
+
+  async setTotalChunks(id: string, total: number, now: number): Promise<void> {
+    await this.q('UPDATE videos SET total_chunks = $2, updated_at = GREATEST(updated_at, $3) WHERE id = $1', [id, total, now]);
+  }
+
+  async setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void> {
+    await this.q('UPDATE videos SET assembled_chunks = $2, assembled_bytes = $3, updated_at = GREATEST(updated_at, $4) WHERE id = $1', [
+      id,
+      assembledChunks,
+      assembledBytes,
+      now,
+    ]);
+  }
+
+  async completeVideo(id: string, c: Completion): Promise<void> {
+    await this.q(
+      `UPDATE videos SET state = 'complete', sha256 = $2, partial = $3, gaps = $4, completed_at = $5,
+       assembled_chunks = $6, assembled_bytes = $7, updated_at = GREATEST(updated_at, $5) WHERE id = $1`,
+      [id, c.sha256, c.partial, c.gaps, c.now, c.assembledChunks, c.assembledBytes],
+    );
+  }
+
+  async expireVideo(id: string, now: number): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query('DELETE FROM chunks WHERE video_id = $1', [id]);
+      await client.query("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, updated_at = $2 WHERE id = $1", [
+        id,
+        now,
+      ]);
+    });
+  }
+
+  async deleteVideo(id: string): Promise<void> {
+    // chunks go with it (ON DELETE CASCADE), in the same statement.
+    await this.q('DELETE FROM videos WHERE id = $1', [id]);
+  }
+
+  async getChunk(videoId: string, index: number): Promise<ChunkRecord | null> {
+    const { rows } = await this.q<{ idx: number; size: number; sha256: string }>(
+      'SELECT idx, size, sha256 FROM chunks WHERE video_id = $1 AND idx = $2',
+      [videoId, index],
+    );
+    return rows[0] ? { index: rows[0].idx, size: rows[0].size, sha256: rows[0].sha256 } : null;
+  }
+
+  /** One statement, so one round trip and one implicit transaction. */
+  async insertChunk(videoId: string, chunk: ChunkRecord, now: number): Promise<boolean> {
+    const { rows } = await this.q<{ n: number }>(
+      `WITH ins AS (
+         INSERT INTO chunks (video_id, idx, size, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING idx
+       ), bump AS (
+         UPDATE videos SET updated_at = GREATEST(updated_at, $5) WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
+       )
+       SELECT count(*) AS n FROM ins`,
+      [videoId, chunk.index, chunk.size, chunk.sha256, now],
+    );
+    return rows[0]!.n === 1;
+  }
+
+  async insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number): Promise<boolean> {
+    const { rows } = await this.q<{ n: number }>(
+      `WITH ins AS (
+         INSERT INTO chunks (video_id, idx, size, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING idx
+       ), adv AS (
+         UPDATE videos SET assembled_chunks = $2 + 1, assembled_bytes = $6, updated_at = GREATEST(updated_at, $5)
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
+       )
+       SELECT count(*) AS n FROM ins`,
+      [videoId, chunk.index, chunk.size, chunk.sha256, now, assembledBytes],
+    );
+    return rows[0]!.n === 1;
+  }
+
+  async listChunks(videoId: string): Promise<ChunkRecord[]> {
+    const { rows } = await this.q<{ idx: number; size: number; sha256: string }>(
+      'SELECT idx, size, sha256 FROM chunks WHERE video_id = $1 ORDER BY idx',
+      [videoId],
+    );
+    return rows.map((r) => ({ index: r.idx, size: r.size, sha256: r.sha256 }));
+  }
+
+  async chunkSummary(videoId: string): Promise<{ count: number; highest: number }> {
+    const { rows } = await this.q<{ n: number; hi: number | null }>('SELECT count(*) AS n, max(idx) AS hi FROM chunks WHERE video_id = $1', [
+      videoId,
+    ]);
+    return { count: rows[0]!.n, highest: rows[0]!.hi ?? -1 };
+  }
+
+  async deleteChunk(videoId: string, index: number): Promise<void> {
+    await this.q('DELETE FROM chunks WHERE video_id = $1 AND idx = $2', [videoId, index]);
+  }
+}

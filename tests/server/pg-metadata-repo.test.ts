@@ -1,0 +1,180 @@
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import type { ApiError } from '../../src/shared/errors.ts';
+import { PG_MIGRATIONS } from '../../src/server/storage/postgres/migrations.ts';
+import { PgMetadataRepo } from '../../src/server/storage/postgres/pg-metadata-repo.ts';
+import { usePostgres } from '../support/postgres.ts';
+import { runMetadataRepoContract } from './metadata-repo.contract.ts';
+
+const { cluster } = usePostgres();
+
+runMetadataRepoContract('PgMetadataRepo', async () => PgMetadataRepo.open({ connectionString: await cluster().freshDatabase() }));
+
+const R1 = '11111111-1111-4111-8111-111111111111';
+const newVideo = (id: string, userId: string, recordingId = R1) => ({
+  id,
+  userId,
+  recordingId,
+  shareId: `S${id}`,
+  title: null,
+  mimeType: 'video/webm',
+  now: 10,
+});
+
+/** Two API nodes: separate pools (separate connections) on one database. */
+async function twoNodes() {
+  const url = await cluster().freshDatabase();
+  const [a, b] = await Promise.all([PgMetadataRepo.open({ connectionString: url }), PgMetadataRepo.open({ connectionString: url })]);
+  const user = await a.createUser('U'.repeat(22), 'ann', 1);
+  const raw = new pg.Client({ connectionString: url });
+  await raw.connect();
+  const close = async () => {
+    await raw.end();
+    await Promise.all([a.close(), b.close()]);
+  };
+  return { url, a, b, user, raw, close };
+}
+
+/** Resolves once some backend of the database waits on a lock: a condition, not a clock. */
+async function untilSomeoneWaitsOnALock(raw: pg.Client): Promise<void> {
+  for (;;) {
+    const { rows } = await raw.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+    if (rows[0].n > 0) return;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('PgMetadataRepo across nodes', () => {
+  it('stores a chunk index once when two nodes insert it at the same moment', async () => {
+    const { a, b, user, close } = await twoNodes();
+    await a.createVideo(newVideo('V1', user.id));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        Promise.all([
+          a.insertChunk('V1', { index: i, size: 1, sha256: `a${i}` }, 20),
+          b.insertAssembledChunk('V1', { index: i, size: 2, sha256: `b${i}` }, 99, 20),
+        ]),
+      ),
+    );
+    const stored = await b.listChunks('V1');
+    expect(stored).toHaveLength(40);
+    results.forEach(([wonA, wonB], i) => {
+      expect(wonA !== wonB).toBe(true);
+      expect(stored[i]!.sha256).toBe(wonA ? `a${i}` : `b${i}`);
+    });
+    await close();
+  });
+
+  it('a chunk insert that waits on another node’s uncommitted insert of the same index reports false', async () => {
+    const { a, user, raw, close } = await twoNodes();
+    await a.createVideo(newVideo('V1', user.id));
+    await raw.query('BEGIN');
+    await raw.query("INSERT INTO chunks (video_id, idx, size, sha256) VALUES ('V1', 0, 7, 'first')");
+    const second = a.insertChunk('V1', { index: 0, size: 9, sha256: 'second' }, 30);
+    await untilSomeoneWaitsOnALock(raw);
+    await raw.query('COMMIT');
+    expect(await second).toBe(false);
+    expect(await a.getChunk('V1', 0)).toEqual({ index: 0, size: 7, sha256: 'first' });
+    await close();
+  });
+
+  it('createVideo with the same (user, recordingId) on two nodes at once: one row, both get it', async () => {
+    const { a, b, user, raw, close } = await twoNodes();
+    const [x, y] = await Promise.all([a.createVideo(newVideo('VA', user.id)), b.createVideo(newVideo('VB', user.id))]);
+    expect([x.created, y.created].sort()).toEqual([false, true]);
+    expect(x.video).toEqual(y.video);
+    const { rows } = await raw.query('SELECT id FROM videos');
+    expect(rows).toEqual([{ id: x.video.id }]);
+    await close();
+  });
+
+  it('createVideo that waits on another node’s uncommitted insert returns that node’s video', async () => {
+    const { b, user, raw, close } = await twoNodes();
+    await raw.query('BEGIN');
+    await raw.query(
+      `INSERT INTO videos (id, user_id, recording_id, share_id, mime_type, state, created_at, updated_at)
+       VALUES ('VA', $1, $2, 'SVA', 'video/webm', 'open', 5, 5)`,
+      [user.id, R1],
+    );
+    const pending = b.createVideo(newVideo('VB', user.id));
+    await untilSomeoneWaitsOnALock(raw);
+    await raw.query('COMMIT');
+    const got = await pending;
+    expect(got.created).toBe(false);
+    expect(got.video).toMatchObject({ id: 'VA', shareId: 'SVA', createdAt: 5 });
+    await close();
+  });
+
+  it('migrates once when three nodes start on an empty database together', async () => {
+    const url = await cluster().freshDatabase();
+    const repos = await Promise.all([1, 2, 3].map(() => PgMetadataRepo.open({ connectionString: url })));
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    const { rows } = await raw.query('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version })));
+    await raw.end();
+    await Promise.all(repos.map((r) => r.close()));
+  });
+});
+
+describe('PgMetadataRepo beyond the shared contract', () => {
+  it('records an in-order chunk with the new prefix in one step, and nothing when it is present', async () => {
+    const { a, user, close } = await twoNodes();
+    await a.createVideo(newVideo('V1', user.id));
+    expect(await a.insertAssembledChunk('V1', { index: 0, size: 4, sha256: 'x' }, 4, 50)).toBe(true);
+    expect(await a.getVideo('V1')).toMatchObject({ assembledChunks: 1, assembledBytes: 4, updatedAt: 50 });
+    expect(await a.insertAssembledChunk('V1', { index: 0, size: 9, sha256: 'y' }, 9, 60)).toBe(false);
+    expect(await a.getVideo('V1')).toMatchObject({ assembledChunks: 1, assembledBytes: 4, updatedAt: 50 });
+    expect(await a.getChunk('V1', 0)).toEqual({ index: 0, size: 4, sha256: 'x' });
+    await close();
+  });
+
+  it('returns 64-bit columns as exact numbers (epoch ms, sizes over 4 GiB)', async () => {
+    const { a, user, close } = await twoNodes();
+    await a.createVideo({ ...newVideo('V1', user.id), now: 1_764_600_000_000 });
+    await a.setAssembled('V1', 9000, 5_000_000_123, 1_764_600_000_001);
+    const v = await a.getVideo('V1');
+    expect(v).toMatchObject({ createdAt: 1_764_600_000_000, updatedAt: 1_764_600_000_001, assembledBytes: 5_000_000_123 });
+    expect(typeof v!.assembledBytes).toBe('number');
+    expect(await a.countUsers()).toBe(1);
+    await close();
+  });
+});
+
+describe('PgMetadataRepo errors, in catalogue codes', () => {
+  it('a chunk for a video deleted by another node is not_found', async () => {
+    const { a, b, user, close } = await twoNodes();
+    await a.createVideo(newVideo('V1', user.id));
+    await b.deleteVideo('V1');
+    await expect(a.insertChunk('V1', { index: 0, size: 1, sha256: 'x' }, 1)).rejects.toMatchObject({ code: 'not_found' });
+    await close();
+  });
+
+  it('an unreachable database is service_unavailable, not a crash', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const err = (await PgMetadataRepo.open({ connectionString: `postgres://app@127.0.0.1:${port}/none` }).catch((e) => e)) as ApiError;
+    expect(err.code).toBe('service_unavailable');
+    expect(err.details).toEqual({ retryAfterSec: 1 });
+  });
+
+  it('a connection killed by the database (node failover, restart) costs one 503 at most, then works', async () => {
+    const { a, user, raw, close } = await twoNodes();
+    await a.createVideo(newVideo('V1', user.id));
+    const killed = a.transaction(async (client) => {
+      await client.query("INSERT INTO chunks (video_id, idx, size, sha256) VALUES ('V1', 0, 1, 'x')");
+      const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+      await raw.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+      await client.query('SELECT 1');
+    });
+    await expect(killed).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(await a.getChunk('V1', 0)).toBeNull();
+    expect(await a.insertChunk('V1', { index: 0, size: 1, sha256: 'x' }, 2)).toBe(true);
+    await close();
+  });
+});
