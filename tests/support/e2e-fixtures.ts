@@ -327,6 +327,29 @@ export async function stopAllWorkers(context: BrowserContext): Promise<void> {
   });
 }
 
+/**
+ * The running status of the origin's newest worker version as DevTools reports it ('stopped',
+ * 'starting', 'running' or 'stopping'), or null when it has none. Poll it to wait for a stop.
+ */
+export async function workerRunningStatus(context: BrowserContext, origin: string): Promise<string | null> {
+  let status: string | null = null;
+  await withBlankSession(context, async (cdp) => {
+    status = await new Promise<string | null>((resolveStatus, reject) => {
+      const timer = setTimeout(() => resolveStatus(null), 5_000);
+      cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+        const mine = e.versions.filter((v) => v.scriptURL.startsWith(origin) && v.status !== 'redundant');
+        const newest = mine.sort((a, b) => Number(b.versionId) - Number(a.versionId))[0];
+        if (newest) {
+          clearTimeout(timer);
+          resolveStatus(newest.runningStatus);
+        }
+      });
+      cdp.send('ServiceWorker.enable').catch(reject);
+    });
+  });
+  return status;
+}
+
 async function withBlankSession(
   context: BrowserContext,
   fn: (cdp: Awaited<ReturnType<BrowserContext['newCDPSession']>>) => Promise<void>,

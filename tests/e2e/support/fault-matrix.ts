@@ -4,8 +4,8 @@
  * Chromium loading the app *from the proxy's origin*, so the page and its service worker both talk
  * to the server only through the proxy. Every case ends in verifyCase(): the server's video
  * complete, its SHA-256 equal to the chunks the page recorded (read back from the outbox in
- * IndexedDB), every index held once, the UI saying "Complete" at 100 % — and one row written to
- * docs/RELIABILITY.md through recordReliabilityCase().
+ * IndexedDB), every index held once, the UI saying "Complete" at 100 % — and one record written to
+ * test-results/reliability/ through recordReliabilityCase() (`npm run report` publishes it).
  *
  * Durations scale with FAULT_SCALE (1 = CI, short; ~6 = the issue's 60 s recording / 30 s offline).
  */
@@ -20,7 +20,7 @@ import { ROUTES, type VideoStatus } from '../../../src/shared/api.ts';
 import { readOutbox, type LocalRecording } from '../../app/browser-helpers.ts';
 import { APP_PERMISSIONS, CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from '../../support/browser.ts';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
-import { recordReliabilityCase } from '../../support/reliability-report.ts';
+import { recordReliabilityCase, storedDuplicates } from '../../support/reliability-report.ts';
 import { startServerProcess, startTestServer, type ServerProcess, type TestServer } from '../../support/server-process.ts';
 
 export const FAULT_SCALE = Math.max(0.5, Number(process.env.FAULT_SCALE ?? 1));
@@ -279,8 +279,6 @@ async function settle(ok: () => Promise<boolean>, ms = 15_000): Promise<void> {
   }
 }
 
-const heldIndices = (v: VideoStatus) => v.chunks.reduce((n, [a, b]) => n + (b - a + 1), 0);
-
 // ---- the end of every case ----------------------------------------------------------------
 
 export interface CaseResult {
@@ -301,7 +299,7 @@ export interface CaseResult {
 
 /**
  * Waits for every recording to complete on the server, compares it with the outbox, records the
- * case in docs/RELIABILITY.md (also when it fails, so the table shows the truth), then asserts.
+ * case's record (also when it fails, so the report shows the truth), then asserts.
  */
 export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
   const token = c.token ?? env.token;
@@ -344,7 +342,7 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
     bytesRecorded: rows.reduce((n, r) => n + r.local.bytes, 0),
     bytesStored: rows.reduce((n, r) => n + (r.file?.size ?? 0), 0),
     chunks: rows.reduce((n, r) => n + r.local.indices.length, 0),
-    duplicatesStored: rows.reduce((n, r) => n + Math.max(0, (r.video?.receivedChunks ?? 0) - (r.video ? heldIndices(r.video) : 0)), 0),
+    duplicatesStored: rows.reduce((n, r) => n + (r.video ? storedDuplicates(r.video, r.local.bytes, r.file?.size ?? 0) : 0), 0),
     sha256Match,
     durationMs,
     notes: [c.notes, logNote, `UI: ${[...ui.map((u) => `${u.kind} ${u.pct} %`), ...badges.map((b) => `library "${b}"`)].join(', ')}`].filter(Boolean).join('; '),
