@@ -1,5 +1,5 @@
 /**
- * Turns the measurements into results.json (the shape fixed by issue 7) and one Markdown table
+ * Turns the measurements into results.json (a fixed shape that later runs are compared against) and one Markdown table
  * (printed, and pasted into docs/PERFORMANCE.md).
  */
 import type { ClientCostResult } from '../client-cost.ts';

@@ -1,5 +1,5 @@
 /**
- * Fault matrix, browser lifecycle (issue 6): the tab closed right after stop with chunks still
+ * Fault matrix, browser lifecycle: the tab closed right after stop with chunks still
  * pending (no page open until the server holds the video), and the browser process killed
  * mid-upload then relaunched on the same profile. A slow proxy link keeps chunks pending.
  * Durations scale with FAULT_SCALE (see support/fault-matrix.ts).

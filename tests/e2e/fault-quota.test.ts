@@ -1,5 +1,5 @@
 /**
- * Fault matrix, storage quota (issue 6): the page's storage runs out after a few chunks. The
+ * Fault matrix, storage quota: the page's storage runs out after a few chunks. The
  * recording must stop cleanly by itself, say so, and every chunk it saved must upload to a
  * complete, matching video.
  *

@@ -1,5 +1,5 @@
 /**
- * Fault matrix, two tabs (issue 6): two tabs of the app record at the same time in one browser.
+ * Fault matrix, two tabs: two tabs of the app record at the same time in one browser.
  * They share one outbox and one service worker; each chunk must be uploaded exactly once (every
  * chunk POST is counted on the way, page and worker alike) and both videos must complete.
  * Durations scale with FAULT_SCALE (see support/fault-matrix.ts).

@@ -1,5 +1,5 @@
 /**
- * Load (issue 6, part 5): LOAD_RECORDINGS (50) simulated recordings upload at once through the
+ * Load: LOAD_RECORDINGS (50) simulated recordings upload at once through the
  * real API with Node's fetch, LOAD_CHUNKS (4) chunks of 625 KB each, like a real camera's 2 s
  * chunks. Zero errors, all complete, SHA-256 equal. Throughput and p95 latency are printed and
  * recorded, never asserted (speed belongs to bench/).

@@ -1,5 +1,5 @@
 /**
- * The metadata side of the ingest fast path (issue 7): `insertAssembledChunk` records a chunk and
+ * The metadata side of the ingest fast path: `insertAssembledChunk` records a chunk and
  * the new assembled prefix in one transaction and changes nothing for a chunk already recorded;
  * the durable writes (flushed through the WAL file off the event loop) reach the file that a
  * second connection — the CLI, or the next start after a crash — reads.

@@ -1,5 +1,5 @@
 /**
- * Shared helpers for the real-browser fault matrix (tests/e2e/fault-*.test.ts, issue 6 part 2):
+ * Shared helpers for the real-browser fault matrix (tests/e2e/fault-*.test.ts):
  * a server (in-process, or a real child process for kill -9), the fault proxy in front of it, and
  * Chromium loading the app *from the proxy's origin*, so the page and its service worker both talk
  * to the server only through the proxy. Every case ends in verifyCase(): the server's video
