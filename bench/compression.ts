@@ -19,7 +19,7 @@ import { round } from './lib/stats.ts';
 
 export type Source = 'camera' | 'screen';
 
-/** One codec over every chunk of one source: compressed/raw bytes and CPU ms per chunk (mean). */
+/** One codec over every chunk of one source: compressed/raw bytes and ms per chunk (mean; browser: wall time in the page, node: CPU time). */
 export interface CodecRow {
   source: Source;
   codec: string;

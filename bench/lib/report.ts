@@ -115,7 +115,7 @@ export function toMarkdown(m: Measurements): string {
   if (m.compression) {
     const c = m.compression;
     lines.push(`### Chunk compression on recorded WebM (VP9/Opus, 2 s chunks; camera ${c.chunks.camera} chunks, screen-like ${c.chunks.screen})`, '');
-    lines.push('| source | codec | where | compressed / raw | CPU ms per chunk |', '|---|---|---|---|---|');
+    lines.push('| source | codec | where | compressed / raw | ms per chunk (browser: wall time in the page; node: CPU) |', '|---|---|---|---|---|');
     for (const r of c.rows) lines.push(`| ${r.source} | ${r.codec} | ${r.where} | ${r.ratio ?? 'unsupported'} | ${r.msPerChunk ?? '–'} |`);
     lines.push('');
   }
