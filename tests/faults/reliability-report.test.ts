@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { publishReliabilityReport, recordReliabilityCase, RESULTS_DIR, type ReliabilityCase } from '../support/reliability-report.ts';
+import { publishReliabilityReport, recordReliabilityCase, RESULTS_DIR, storedDuplicates, type ReliabilityCase } from '../support/reliability-report.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'outbox-report-'));
 const results = join(tmp, 'results');
@@ -58,5 +58,19 @@ describe('publishReliabilityReport', () => {
 
   it('says so when there is nothing to publish', () => {
     expect(() => publishReliabilityReport({ from: join(tmp, 'none'), docsDir })).toThrow(/run the fault suites first/);
+  });
+});
+
+describe('storedDuplicates', () => {
+  const held = { receivedChunks: 4, chunks: [[0, 1], [3, 4]] as Array<[number, number]>, bytes: 400 };
+  it('is 0 when every held index is one record and the bytes match what was recorded', () => {
+    expect(storedDuplicates(held, 400, 400)).toBe(0);
+  });
+  it('counts chunk records beyond one per held index', () => {
+    expect(storedDuplicates({ ...held, receivedChunks: 6 }, 400, 400)).toBe(2);
+  });
+  it('counts a chunk stored twice when the bytes held or served exceed the recording', () => {
+    expect(storedDuplicates({ ...held, bytes: 500 }, 400, 400)).toBe(1);
+    expect(storedDuplicates(held, 400, 500)).toBe(1);
   });
 });
