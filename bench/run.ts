@@ -1,14 +1,16 @@
 /**
- * `npm run bench [-- --quick] [-- --only=ingest,finalize,memory,client,drain] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only=ingest,finalize,memory,client,drain,bundle,compression] [-- --profile]`
  * Runs each measurement in turn on this machine, prints one Markdown table and writes
- * bench/results.json (shape fixed by issue 7) and bench/results.detail.json (every figure).
+ * bench/results.json (a fixed shape that later runs are compared against) and bench/results.detail.json (every figure).
  * Quick: < 2 min on an idle 2-core machine; full: ~10 min. Servers run as child processes with
  * their data under bench/.work (the same disk for all).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchBundle } from './bundle.ts';
 import { benchClientCost } from './client-cost.ts';
+import { benchCompression } from './compression.ts';
 import { benchDrain } from './drain.ts';
 import { benchFinalize } from './finalize.ts';
 import { benchIngest } from './ingest.ts';
@@ -57,6 +59,8 @@ try {
     m.drain = await benchDrain({ workDir, chunks: q ? 8 : 30, capBytesPerSec: 1_250_000, latencyMs: 50 });
     log(`drain: ${JSON.stringify(m.drain)}`);
   }
+  if (args.only.has('bundle')) m.bundle = await benchBundle({ workDir });
+  if (args.only.has('compression')) m.compression = await benchCompression({ seconds: q ? 6 : 20, log });
 } finally {
   rmSync(workDir, { recursive: true, force: true, maxRetries: 3 });
 }

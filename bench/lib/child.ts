@@ -1,10 +1,10 @@
 /**
- * Runs a server as a child process (so its CPU and memory are its own, as in production) and
- * reads its RSS from /proc. The bench servers print one JSON line `{"port": N}` when listening.
+ * Runs a server as a child process (so its CPU and memory are its own, as in production) through
+ * the one launcher (tests/support/launcher.ts), and reads its RSS and CPU time from /proc. The
+ * bench servers print one JSON line `{"port": N}` when listening.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { launch, listeningPort, stopChild, waitForLine } from '../../tests/support/launcher.ts';
 
 export interface ChildServer {
   origin: string;
@@ -13,61 +13,27 @@ export interface ChildServer {
 }
 
 export async function spawnBenchServer(script: string, env: Record<string, string>, execArgv: string[] = []): Promise<ChildServer> {
-  const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', script], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  killOnExit(child);
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} did not start within 30 s`));
-    }, 30_000);
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening`)));
-    lines.on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { port?: number };
-        if (typeof msg.port === 'number') {
-          clearTimeout(timer);
-          resolve(msg.port);
-        }
-      } catch {
-        // not our line
-      }
-    });
-  });
-  return { origin: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
-}
-
-const children = new Set<ChildProcess>();
-let hooked = false;
-
-/** Never leave a server behind when the benchmark itself dies. */
-export function killOnExit(child: ChildProcess): void {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  if (hooked) return;
-  hooked = true;
-  process.once('exit', () => {
-    for (const c of children) c.kill('SIGKILL');
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => process.exit(130));
+  const server = launch([...execArgv, '--import', 'tsx', script], { env: { ...process.env, ...env }, stderr: 'inherit' });
+  exitOnSignals();
+  try {
+    const port = await waitForLine(server, listeningPort, { what: script });
+    return { origin: `http://127.0.0.1:${port}`, pid: server.child.pid!, stop: () => stopChild(server) };
+  } catch (err) {
+    await stopChild(server, 'SIGKILL');
+    throw err;
   }
 }
 
-/** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited. */
-export function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+let hooked = false;
+
+/**
+ * Ctrl-C or a SIGTERM of the benchmark exits it normally, so that the launcher's exit hook
+ * kills every server it started instead of leaving them behind.
+ */
+export function exitOnSignals(): void {
+  if (hooked) return;
+  hooked = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 }
 
 /** Resident set size and its high-water mark of a process, in bytes (Linux /proc). */

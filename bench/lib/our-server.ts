@@ -4,10 +4,9 @@
  * Not tests/support/server-process.ts: the benchmarks need the pid (RSS) and extra node flags
  * (`--cpu-prof`).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { killOnExit, stopChild } from './child.ts';
+import { launch, stopChild, waitForLine } from '../../tests/support/launcher.ts';
+import { exitOnSignals } from './child.ts';
 
 export interface OurServer {
   origin: string;
@@ -20,7 +19,7 @@ export async function startOurServer(dataDir: string, execArgv: string[] = [], e
   // Always a fresh database: the token comes from the first-user line of an empty one.
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', 'src/server/main.ts'], {
+  const server = launch([...execArgv, '--import', 'tsx', 'src/server/main.ts'], {
     env: {
       ...process.env,
       PORT: '0',
@@ -30,23 +29,20 @@ export async function startOurServer(dataDir: string, execArgv: string[] = [], e
       OUTBOX_RATE_LIMIT: '100000000',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stderr: 'inherit',
   });
-  killOnExit(child);
-  const { origin, token } = await new Promise<{ origin: string; token: string }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('our server did not start within 30 s'));
-    }, 30_000);
-    child.once('exit', (code) => reject(new Error(`our server exited with ${code} before listening`)));
-    // main.ts prints "Open this link: <url>/#token=<token>" for the first user of an empty database.
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+  exitOnSignals();
+  // main.ts prints "Open this link: <url>/#token=<token>" for the first user of an empty database.
+  const { origin, token } = await waitForLine(
+    server,
+    (line) => {
       const m = /(https?:\/\/[^\s/#]+)\/?#token=([A-Za-z0-9_-]+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ origin: m[1]!, token: m[2]! });
-      }
-    });
+      return m ? { origin: m[1]!, token: m[2]! } : undefined;
+    },
+    { what: 'our server' },
+  ).catch(async (err: unknown) => {
+    await stopChild(server, 'SIGKILL');
+    throw err;
   });
-  return { origin, token, pid: child.pid!, stop: () => stopChild(child) };
+  return { origin, token, pid: server.child.pid!, stop: () => stopChild(server) };
 }

@@ -1,8 +1,10 @@
 /**
- * Turns the measurements into results.json (the shape fixed by issue 7) and one Markdown table
+ * Turns the measurements into results.json (a fixed shape that later runs are compared against) and one Markdown table
  * (printed, and pasted into docs/PERFORMANCE.md).
  */
+import type { BundleResult } from '../bundle.ts';
 import type { ClientCostResult } from '../client-cost.ts';
+import type { CompressionResult } from '../compression.ts';
 import type { DrainResult } from '../drain.ts';
 import type { FinalizeRow } from '../finalize.ts';
 import type { IngestRow } from '../ingest.ts';
@@ -15,6 +17,8 @@ export interface Measurements {
   memory?: MemoryResult;
   client?: ClientCostResult;
   drain?: DrainResult;
+  bundle?: BundleResult;
+  compression?: CompressionResult;
 }
 
 type Json = Record<string, unknown>;
@@ -44,6 +48,10 @@ export function toResultsJson(m: Measurements): Json {
     out.long_tasks = m.client.longTasks;
   }
   if (m.drain) out.drain_ratio = m.drain.ratio;
+  if (m.bundle) out.bundle_bytes = { app: m.bundle.app, worker: m.bundle.worker };
+  if (m.compression) {
+    out.chunk_compression_ratio = Object.fromEntries(m.compression.rows.filter((r) => r.ratio !== null).map((r) => [`${r.source} ${r.codec}`, r.ratio]));
+  }
   return out;
 }
 
@@ -96,6 +104,20 @@ export function toMarkdown(m: Measurements): string {
     lines.push('### Drain after reconnect (real UploadPipeline through the fault proxy)', '');
     lines.push('| chunks | bytes | cap | added latency | drain s | ideal s | ratio |', '|---|---|---|---|---|---|---|');
     lines.push(`| ${d.chunks} | ${round(d.bytes / 1e6, 1)} MB | ${round(d.capBytesPerSec / 1e6, 2)} MB/s | ${d.latencyMs} ms each way | ${d.seconds} | ${d.idealSeconds} | ${d.ratio} |`, '');
+  }
+  if (m.bundle) {
+    const kb = (n: number) => `${round(n / 1024, 1)} KiB`;
+    lines.push('### What a first visit downloads (fresh build; gzip level 9 and brotli 11, as served)', '');
+    lines.push('| file | raw | gzip | brotli |', '|---|---|---|---|');
+    for (const [what, f] of [['app', m.bundle.app], ['worker', m.bundle.worker]] as const) lines.push(`| ${what} (${f.file}) | ${kb(f.raw)} | ${kb(f.gzip)} | ${kb(f.brotli)} |`);
+    lines.push('');
+  }
+  if (m.compression) {
+    const c = m.compression;
+    lines.push(`### Chunk compression on recorded WebM (VP9/Opus, 2 s chunks; camera ${c.chunks.camera} chunks, screen-like ${c.chunks.screen})`, '');
+    lines.push('| source | codec | where | compressed / raw | ms per chunk (browser: wall time in the page; node: CPU) |', '|---|---|---|---|---|');
+    for (const r of c.rows) lines.push(`| ${r.source} | ${r.codec} | ${r.where} | ${r.ratio ?? 'unsupported'} | ${r.msPerChunk ?? '–'} |`);
+    lines.push('');
   }
   return lines.join('\n');
 }

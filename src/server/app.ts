@@ -114,6 +114,7 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
   registerVideoRoutes(app, ctx);
   app.register(chunkRoutes, { ctx });
   registerShareRoutes(app, ctx);
+  app.register(import('./openapi/route.ts'));
   app.register(Object.assign(async (root: FastifyInstance) => registerStaticApp(root, config.staticDir), {
     // Same effect as fastify-plugin: the static routes and the SPA not-found handler belong to the root.
     [Symbol.for('skip-override')]: true,

@@ -105,8 +105,8 @@ export class UploadHost {
   }
 
   /**
-   * The `sync` event's work: failed chunks get a new round of attempts (issue 4: "retried on the
-   * next sync, reconnect, or the user's retry"), then the drain. Rejects (SyncRetryWanted) only when
+   * The `sync` event's work: failed chunks get a new round of attempts (an upload never gives up
+   * while its cause can pass: a sync, a reconnect or the user's retry each start a round), then the drain. Rejects (SyncRetryWanted) only when
    * online with work left and more attempts to come, so that Chromium retries it later (rules above).
    */
   async onSync(tag: string, lastChance: boolean): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Fault matrix, network faults (issue 6): the browser offline in the middle of a recording, a
+ * Fault matrix, network faults: the browser offline in the middle of a recording, a
  * flaky link (random resets + latency) for a whole recording, and a link slower than the
  * recording's bitrate. Real Chromium, fake camera, the app loaded through the fault proxy.
  * Durations scale with FAULT_SCALE (see support/fault-matrix.ts).

@@ -1,5 +1,5 @@
 /**
- * Fault matrix, storage quota (issue 6): the page's storage runs out after a few chunks. The
+ * Fault matrix, storage quota: the page's storage runs out after a few chunks. The
  * recording must stop cleanly by itself, say so, and every chunk it saved must upload to a
  * complete, matching video.
  *
@@ -11,23 +11,10 @@
  * that (outbox, recorder, worker, server) is the real code. The worker is not affected (init
  * scripts run in pages only), as a real quota would not stop it from marking chunks uploaded.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  chunksEmitted,
-  localRecording,
-  openRecorder,
-  scaled,
-  startFaultEnv,
-  startRecording,
-  verifyCase,
-  type FaultEnv,
-} from './support/fault-matrix.ts';
+import { describe, expect, it } from 'vitest';
+import { chunksEmitted, faultEnvPerTest, localRecording, openRecorder, scaled, startRecording, verifyCase } from './support/fault-matrix.ts';
 
-let env: FaultEnv | null = null;
-afterEach(async () => {
-  await env?.close();
-  env = null;
-});
+const startEnv = faultEnvPerTest();
 
 /** Chunk bytes the page may write: two to three fake-camera chunks (~100-170 KB each). */
 const BUDGET = 400_000;
@@ -48,7 +35,7 @@ function exhaustQuotaAfter(budget: number): void {
 
 describe('fault matrix: quota', () => {
   it('quota: a tiny storage quota stops the recording cleanly and every saved chunk uploads', async () => {
-    env = await startFaultEnv();
+    const env = await startEnv();
     await env.context.addInitScript(exhaustQuotaAfter, BUDGET);
     const page = await openRecorder(env);
     const startedAt = Date.now();

@@ -1,5 +1,5 @@
 /**
- * Fault matrix, server side (issue 6): the server process `kill -9`ed mid-upload and restarted
+ * Fault matrix, server side: the server process `kill -9`ed mid-upload and restarted
  * later on the same data directory and port (the proxy's port, the app's origin, never moves),
  * and the user's token revoked mid-upload (uploads held, the UI asks to sign in, a new token
  * resumes them). Durations scale with FAULT_SCALE (see support/fault-matrix.ts).

@@ -1,33 +1,17 @@
 /**
- * Fault matrix, two tabs (issue 6): two tabs of the app record at the same time in one browser.
+ * Fault matrix, two tabs: two tabs of the app record at the same time in one browser.
  * They share one outbox and one service worker; each chunk must be uploaded exactly once (every
  * chunk POST is counted on the way, page and worker alike) and both videos must complete.
  * Durations scale with FAULT_SCALE (see support/fault-matrix.ts).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  chunksEmitted,
-  localRecording,
-  openRecorder,
-  scaled,
-  sleep,
-  startFaultEnv,
-  startRecording,
-  stopRecording,
-  verifyCase,
-  waitServerComplete,
-  type FaultEnv,
-} from './support/fault-matrix.ts';
+import { describe, expect, it } from 'vitest';
+import { chunksEmitted, faultEnvPerTest, localRecording, openRecorder, scaled, sleep, startRecording, stopRecording, verifyCase, waitServerComplete } from './support/fault-matrix.ts';
 
-let env: FaultEnv | null = null;
-afterEach(async () => {
-  await env?.close();
-  env = null;
-});
+const startEnv = faultEnvPerTest();
 
 describe('fault matrix: two tabs', () => {
   it('two tabs record at once; each chunk is uploaded exactly once', async () => {
-    env = await startFaultEnv();
+    const env = await startEnv();
     const posts = new Map<string, number>();
     // Playwright's context routes also see the service worker's requests.
     await env.context.route(/\/api\/v1\/videos\/chunk\?/, async (route) => {

@@ -34,8 +34,11 @@ describe('service worker updates', { timeout: 60_000 }, () => {
     appendFileSync(join(dir, 'sw.js'), '\n// next build\n');
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
     await page.waitForFunction(() => ((globalThis as { __updates?: number }).__updates ?? 0) > 0, null, { timeout: 15_000 });
-    // It waits: the old worker still controls the page and nothing activated the new one.
-    await new Promise((r) => setTimeout(r, 500));
+    // It waits: the old worker still controls the page and nothing activated the new one. Update
+    // jobs of one scope run one after another (Service Workers, "Schedule Job"), so this second
+    // update() resolves only after the install job above — and any activation a skipWaiting()
+    // would have started in it — finished: a condition, not a guess at how long that takes.
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
     const before = await page.evaluate(async () => {
       const reg = (await navigator.serviceWorker.getRegistration())!;
       return { waiting: reg.waiting?.state ?? null, controllerIsActive: navigator.serviceWorker.controller === reg.active };

@@ -16,6 +16,7 @@ import {
   openApp,
   startE2e,
   stopAllWorkers,
+  workerRunningStatus,
   writeRecording,
   type E2eEnv,
 } from '../support/e2e-fixtures.ts';
@@ -101,14 +102,13 @@ describe('worker uploads', { timeout: 60_000 }, () => {
       .toBeGreaterThanOrEqual(2);
     await page.close();
     await stopAllWorkers(env.context);
-    // A request whose bytes had already left the browser may still land (the proxy holds them):
-    // unthrottle, let that settle, then check that nothing else moves while the worker is down.
-    proxy.set({ bandwidthBps: null });
-    await new Promise((r) => setTimeout(r, 1000));
+    // A request whose bytes the proxy still holds is cut, as a dropped link would cut it; the
+    // worker is then provably stopped (DevTools' own status), so nothing can move until the sync.
+    proxy.set({ refuse: true, bandwidthBps: null });
+    await expect.poll(() => workerRunningStatus(env!.context, origin), { timeout: 15_000 }).toBe('stopped');
     const atStop = (await findVideo(env.server, env.token, rec.recordingId))!;
     expect(atStop.receivedChunks).toBeLessThan(rec.count);
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await findVideo(env.server, env.token, rec.recordingId))!.receivedChunks).toBe(atStop.receivedChunks);
+    proxy.set({ refuse: false });
 
     const wokeAt = Date.now();
     await dispatchSync(env.context, origin);

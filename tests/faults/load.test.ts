@@ -1,12 +1,12 @@
 /**
- * Load (issue 6, part 5): LOAD_RECORDINGS (50) simulated recordings upload at once through the
+ * Load: LOAD_RECORDINGS (50) simulated recordings upload at once through the
  * real API with Node's fetch, LOAD_CHUNKS (4) chunks of 625 KB each, like a real camera's 2 s
  * chunks. Zero errors, all complete, SHA-256 equal. Throughput and p95 latency are printed and
  * recorded, never asserted (speed belongs to bench/).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordReliabilityCase } from '../support/reliability-report.ts';
+import { recordReliabilityCase, storedDuplicates } from '../support/reliability-report.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
 import { client, sha256, type Client } from '../server/helpers.ts';
 
@@ -55,16 +55,19 @@ describe('load', () => {
 
     let bytesRecorded = 0;
     let bytesStored = 0;
+    let duplicatesStored = 0;
     let allMatch = true;
     for (const { id, whole, fin } of results) {
       expect(fin).toMatchObject({ status: 'complete', size: whole.length, sha256: sha256(whole) });
       const file = (await c.file(id)).bytes;
       bytesRecorded += whole.length;
       bytesStored += file.length;
+      duplicatesStored += storedDuplicates((await c.status(id)).json, whole.length, file.length);
       allMatch &&= sha256(file) === sha256(whole);
     }
     expect(allMatch).toBe(true);
     expect(bytesStored).toBe(bytesRecorded);
+    expect(duplicatesStored).toBe(0);
 
     const sorted = [...latencies].sort((a, b) => a - b);
     const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!;
@@ -77,7 +80,7 @@ describe('load', () => {
       bytesRecorded,
       bytesStored,
       chunks: RECORDINGS * CHUNKS,
-      duplicatesStored: 0,
+      duplicatesStored,
       sha256Match: allMatch,
       durationMs: seconds * 1000,
       notes,

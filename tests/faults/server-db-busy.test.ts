@@ -1,5 +1,5 @@
 /**
- * Database locked/busy (issue 6, part 3): another process holds SQLite's write lock
+ * Database locked/busy: another process holds SQLite's write lock
  * (`BEGIN EXCLUSIVE`) on the server's database. Writes must either wait (busy_timeout) and
  * succeed, or be answered 503 `service_unavailable` with Retry-After — never 500 — and the
  * service must work normally once the lock is gone.

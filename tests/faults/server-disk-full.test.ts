@@ -1,5 +1,5 @@
 /**
- * Disk full (issue 6, part 3): the whole data directory (SQLite and blobs) lives on a 2 MiB
+ * Disk full: the whole data directory (SQLite and blobs) lives on a 2 MiB
  * tmpfs that also holds a ballast file. Chunks are uploaded until the disk is full:
  * every answer is 201 or 507 `insufficient_storage` (never 500), a refused chunk leaves nothing
  * behind (no temp file, no chunk file, status unchanged), and once the ballast is removed

@@ -1,5 +1,5 @@
 /**
- * Crash safety soak (issue 6, part 3): the real server process is killed with SIGKILL at a random
+ * Crash safety soak: the real server process is killed with SIGKILL at a random
  * moment while several recordings upload concurrently (and some finalize), then restarted on the
  * same data directory — FAULT_KILLS times (default 50).
  *

@@ -24,7 +24,7 @@ class CountingBlobStore extends FsBlobStore {
     this.appendedBytes += n;
     return n;
   }
-  // The in-order fast path (issue 7) appends verified in-memory bytes; it counts the same.
+  // The in-order fast path appends verified in-memory bytes; it counts the same.
   override async appendToAssembled(videoId: string, index: number, bytes: readonly Buffer[], at: number, sha: string): Promise<void> {
     await super.appendToAssembled(videoId, index, bytes, at, sha);
     this.appends++;

@@ -74,9 +74,6 @@ describe('crash safety', () => {
     expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, sha256: sha256(whole) });
     expect(sha256((await c.file(id)).bytes)).toBe(sha256(whole));
     expect(server.output()).toContain('"event":"recovery/done"');
-    if (process.env.OUTBOX_CRASH_VERBOSE) {
-      console.log(heldAfterKill, server.output().split('\n').filter((l) => l.includes('recovery/done')).join('\n'));
-    }
   });
 
   it('shuts down gracefully on SIGTERM and comes back with its data', async () => {

@@ -1,5 +1,5 @@
 /**
- * The in-order fast path (issue 7): a chunk that is next in line is verified in memory and
+ * The in-order fast path: a chunk that is next in line is verified in memory and
  * written once into the assembled file with an append-journal record — no staged file, nothing
  * kept when its digest does not match; an out-of-order chunk still goes through a staged file.
  */

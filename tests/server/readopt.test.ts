@@ -1,5 +1,5 @@
 /**
- * Lost commits (issue 7's durability model): the per-chunk commits run with SQLite
+ * Lost commits (docs/API.md "Durability and recovery"): the per-chunk commits run with SQLite
  * `synchronous = NORMAL`, so a power loss can drop the last ones while the assembled file and its
  * append journal — flushed before each commit — hold the bytes. Simulated by deleting the last
  * chunk rows and rewinding the assembled counters with the server stopped; on restart, recovery

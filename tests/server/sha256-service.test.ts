@@ -1,5 +1,5 @@
 /**
- * Hashing off the event loop (issue 7): both Sha256Service implementations pass the contract;
+ * Hashing off the event loop: both Sha256Service implementations pass the contract;
  * the worker one survives losing its thread; the server still answers the right whole-video
  * SHA-256 when the worker's running hashes were lost mid-recording (rebuilt from disk).
  */

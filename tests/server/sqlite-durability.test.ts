@@ -1,5 +1,5 @@
 /**
- * The metadata side of the ingest fast path (issue 7): `insertAssembledChunk` records a chunk and
+ * The metadata side of the ingest fast path: `insertAssembledChunk` records a chunk and
  * the new assembled prefix in one transaction and changes nothing for a chunk already recorded;
  * the durable writes (flushed through the WAL file off the event loop) reach the file that a
  * second connection — the CLI, or the next start after a crash — reads.
@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'outbox-sqlite-dur-'));
@@ -34,15 +34,21 @@ describe('SqliteMetadataRepo background WAL flush', () => {
       flushes++;
       return original.call(this);
     };
+    // The flush is scheduled on a timer: fake timers let the test fire it, and then prove that
+    // nothing else is scheduled, instead of sleeping and hoping the machine kept time.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       for (let i = 0; i < 20; i++) await repo.insertAssembledChunk(VIDEO, chunk(i, 10), 10 * (i + 1), 10 + i);
       expect(flushes).toBe(0); // not one per commit: the event loop never waits for them
-      // Polled, not a fixed sleep: a loaded machine may run the timer late (bounded at 5 s).
-      for (const deadline = Date.now() + 5_000; flushes === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
-      expect(flushes).toBe(1); // one for the whole burst
-      await new Promise((r) => setTimeout(r, 400));
-      expect(flushes).toBe(1); // nothing new, nothing flushed
+      expect(vi.getTimerCount()).toBe(1); // one flush scheduled for the whole burst
+      vi.runOnlyPendingTimers();
+      await vi.waitFor(() => expect(flushes).toBe(1), { timeout: 5_000 });
+      // Idle: no timer left that could flush, and advancing the clock flushes nothing.
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(flushes).toBe(1);
     } finally {
+      vi.useRealTimers();
       proto.datasync = original;
       await repo.close();
     }

@@ -6,7 +6,7 @@
  * Why hand-rolled: Toxiproxy (the usual tool) is a separate Go server that must be downloaded and
  * run beside the tests; its npm packages (`toxiproxy-node-client`) are only HTTP clients for it.
  * No maintained pure-Node package offers refuse/black-hole/reset-after-N/latency/bandwidth at the
- * TCP level, and the whole job is ~250 lines over `node:net`, so we own it.
+ * TCP level, and the whole job fits in this one file over `node:net`, so we own it.
  *
  * Works at the TCP level so it is protocol-blind, except for one thing: `resetAfterBytes` counts
  * bytes after the first `\r\n\r\n` on a connection, i.e. the first request's body (and anything

@@ -1,16 +1,21 @@
 /**
  * The reliability report: every fault case (server faults, hostile input, load, and the browser
- * fault matrix) records one JSON file `docs/reliability/<case>.json`, and `docs/RELIABILITY.md`
- * is regenerated from all of them, so the document always shows the latest run of each case.
+ * fault matrix) records one JSON file `<case>.json` in the git-ignored `test-results/reliability/`,
+ * so a test run never changes a tracked file. `npm run report` (publish-reliability.ts) then copies
+ * those records into the committed `docs/reliability/` and regenerates `docs/RELIABILITY.md` from
+ * every case there, on purpose, when a run's figures are worth keeping.
  *
- * Files are written atomically (temp file + rename) and the regeneration runs under a lock file,
- * because vitest runs test files in parallel workers: without the lock, two writers that each
- * listed the directory before the other's JSON landed could leave a table missing a case.
+ * Records are written atomically (temp file + rename): vitest runs test files in parallel workers,
+ * and a reader must never see half a JSON file.
  */
-import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** Where tests write their records (git-ignored). */
+export const RESULTS_DIR = join(ROOT, 'test-results', 'reliability');
+/** Where `npm run report` publishes them. */
+export const DOCS_DIR = join(ROOT, 'docs');
 
 export interface ReliabilityCase {
   /** Stable kebab-case name, also the JSON file name (e.g. `server-kill-soak`). */
@@ -38,9 +43,9 @@ interface StoredCase extends ReliabilityCase {
   recordedAt: string;
 }
 
-export interface ReportOptions {
-  /** Where `reliability/` and `RELIABILITY.md` live; default the project's `docs/`. */
-  docsDir?: string;
+export interface RecordOptions {
+  /** Folder the case's JSON goes to; default `test-results/reliability/`. */
+  dir?: string;
   /** ISO time stamp of the run; default now. */
   now?: () => Date;
 }
@@ -59,31 +64,6 @@ function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, path);
-}
-
-function withLock<T>(lockPath: string, fn: () => T): T {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      closeSync(openSync(lockPath, 'wx'));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A writer killed while holding the lock must not block every later run.
-      try {
-        if (Date.now() - statSync(lockPath).mtimeMs > 10_000) rmSync(lockPath, { force: true });
-      } catch {
-        // gone in between: retry
-      }
-      if (Date.now() > deadline) throw new Error(`reliability report lock ${lockPath} held for more than 10 s`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    rmSync(lockPath, { force: true });
-  }
 }
 
 function readCases(dir: string): StoredCase[] {
@@ -119,8 +99,9 @@ export function renderReliabilityMarkdown(cases: readonly StoredCase[]): string 
   );
   return `# Reliability
 
-Generated from \`docs/reliability/*.json\` by \`tests/support/reliability-report.ts\`; each row is the
-latest run of one fault case. Do not edit by hand: run the tests again.
+Generated from \`docs/reliability/*.json\` by \`npm run report\`; each row is the latest published
+run of one fault case. Do not edit by hand: the tests write their records to the git-ignored
+\`test-results/reliability/\`, and \`npm run report\` copies them here and rewrites this page.
 
 "Bytes recorded" is what the clients produced, "bytes stored" what the server holds in complete
 videos afterwards; "SHA-256 match" means every video's digest equals the digest of the bytes
@@ -136,6 +117,7 @@ ${rows.map((r) => `| ${r} |`).join('\n')}
 npm test                               # typecheck, build, every suite (CI: bash .ci/run)
 npx vitest run tests/faults            # the server-level fault, hostile-input and load suites only
 FAULT_KILLS=200 LOAD_CHUNKS=20 npx vitest run tests/faults   # a longer soak
+npm run report                         # publish test-results/reliability/ here
 \`\`\`
 
 Scaling variables (CI uses the defaults):
@@ -144,18 +126,50 @@ ${KNOWN_ENV.map(([k, v]) => `- \`${k}\`: ${v}`).join('\n')}
 `;
 }
 
-/** Writes `docs/reliability/<case>.json` and regenerates `docs/RELIABILITY.md` from every case. */
-export function recordReliabilityCase(input: ReliabilityCase, opts: ReportOptions = {}): void {
+/** Writes `<case>.json` into `test-results/reliability/` (or `opts.dir`); nothing tracked changes. */
+export function recordReliabilityCase(input: ReliabilityCase, opts: RecordOptions = {}): void {
   if (!CASE_NAME.test(input.case)) throw new Error(`case name must be kebab-case, got ${JSON.stringify(input.case)}`);
   for (const k of ['bytesRecorded', 'bytesStored', 'chunks', 'duplicatesStored', 'durationMs'] as const) {
     if (!Number.isFinite(input[k]) || input[k] < 0) throw new Error(`${k} must be a non-negative number, got ${input[k]}`);
   }
-  const docsDir = opts.docsDir ?? join(ROOT, 'docs');
-  const dir = join(docsDir, 'reliability');
+  const dir = opts.dir ?? RESULTS_DIR;
   mkdirSync(dir, { recursive: true });
   const stored: StoredCase = { ...input, durationMs: Math.round(input.durationMs), recordedAt: (opts.now?.() ?? new Date()).toISOString() };
-  withLock(join(dir, '.lock'), () => {
-    writeAtomic(join(dir, `${input.case}.json`), `${JSON.stringify(stored, null, 2)}\n`);
-    writeAtomic(join(docsDir, 'RELIABILITY.md'), renderReliabilityMarkdown(readCases(dir)));
-  });
+  writeAtomic(join(dir, `${input.case}.json`), `${JSON.stringify(stored, null, 2)}\n`);
+}
+
+/**
+ * Copies every record of `from` into `<docsDir>/reliability/` (a case recorded again replaces its
+ * older record; cases not re-run keep theirs) and regenerates `<docsDir>/RELIABILITY.md` from all
+ * of them. Returns the names of the cases copied.
+ */
+export function publishReliabilityReport(opts: { from?: string; docsDir?: string } = {}): string[] {
+  const from = opts.from ?? RESULTS_DIR;
+  const docsDir = opts.docsDir ?? DOCS_DIR;
+  const dir = join(docsDir, 'reliability');
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(from)) throw new Error(`no reliability records in ${from}: run the fault suites first`);
+  const records = readCases(from);
+  for (const c of records) writeAtomic(join(dir, `${c.case}.json`), `${JSON.stringify(c, null, 2)}\n`);
+  writeAtomic(join(docsDir, 'RELIABILITY.md'), renderReliabilityMarkdown(readCases(dir)));
+  return records.map((c) => c.case);
+}
+
+/** What the server says it holds for one video (the fields of `VideoStatus` this needs). */
+export interface HeldVideo {
+  receivedChunks: number;
+  chunks: ReadonlyArray<readonly [number, number]>;
+  bytes: number;
+}
+
+/**
+ * Chunks a video holds more than once, measured from the server's own answers: chunk records
+ * beyond one per held index, or — when the counts agree but the bytes held or served exceed what
+ * was recorded — at least one chunk stored twice.
+ */
+export function storedDuplicates(video: HeldVideo, recordedBytes: number, servedBytes: number): number {
+  const heldIndices = video.chunks.reduce((n, [a, b]) => n + (b - a + 1), 0);
+  const extraRecords = Math.max(0, video.receivedChunks - heldIndices);
+  const extraBytes = Math.max(video.bytes, servedBytes) > recordedBytes ? 1 : 0;
+  return Math.max(extraRecords, extraBytes);
 }

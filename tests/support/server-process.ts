@@ -4,13 +4,13 @@
  * - `startTestServer`: in-process (fast; injectable clock). `url` is `http://127.0.0.1:<port>` and
  *   the server's public URL (shareUrl/videoUrl) is the same origin.
  * - `startServerProcess`: the real entry `node --import tsx src/server/main.ts` as a child
- *   process (for kill -9 / restart tests). Its stdout/stderr are captured (`output()`).
+ *   process (for kill -9 / restart tests), started by launcher.ts. Its stdout/stderr are
+ *   captured (`output()`).
  *
  * Users are created directly in the data directory's SQLite database (WAL makes that safe while
  * the server runs). The temp data directory is removed on stop() unless the caller passed
  * `dataDir` or `keepDataDir: true`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,7 @@ import { databaseFile } from '../../src/server/paths.ts';
 import type { MetadataRepo } from '../../src/server/storage/metadata-repo.ts';
 import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
 import { addUser, revokeUser } from '../../src/server/users.ts';
+import { launch, listeningPort, stopChild, waitForLine, type Launched } from './launcher.ts';
 
 export interface TestServer {
   url: string;
@@ -48,6 +49,14 @@ function tempDataDir(): string {
 
 /** Quiet, test-friendly defaults; callers' env wins. */
 const TEST_ENV: Record<string, string> = { LOG_LEVEL: 'warn', OUTBOX_RATE_LIMIT: '1000000', OUTBOX_AUTH_FAILURE_LIMIT: '1000000' };
+
+/**
+ * The environment of a server child process: the test defaults, logging at info (the listening
+ * line is an info event), the built app, then the caller's variables; address always 127.0.0.1.
+ */
+export function serverEnv(env: Record<string, string> = {}): Record<string, string> {
+  return { ...TEST_ENV, LOG_LEVEL: 'info', OUTBOX_STATIC_DIR: join(ROOT, 'dist'), ...env, HOST: '127.0.0.1' };
+}
 
 async function withRepo<T>(dataDir: string, fn: (repo: MetadataRepo) => Promise<T>): Promise<T> {
   const repo = new SqliteMetadataRepo(databaseFile(dataDir));
@@ -97,71 +106,27 @@ export async function startServerProcess(
   const dataDir = opts.dataDir ?? tempDataDir();
   const removeOnStop = !opts.dataDir && !opts.keepDataDir;
   let port = opts.port ?? 0;
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-  let log = '';
+  let current: Launched | null = null;
+  let earlier = '';
   let url = '';
 
   const spawnOnce = async (): Promise<void> => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    if (current) earlier += current.output();
+    current = launch(['--import', 'tsx', 'src/server/main.ts'], {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        ...TEST_ENV,
-        LOG_LEVEL: 'info',
-        OUTBOX_STATIC_DIR: join(ROOT, 'dist'),
-        ...opts.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        OUTBOX_DATA_DIR: dataDir,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...serverEnv(opts.env), PORT: String(port), OUTBOX_DATA_DIR: dataDir },
     });
-    child = proc;
-    exited = new Promise((r) => proc.once('exit', () => r()));
-    await new Promise<void>((resolveStart, reject) => {
-      let pending = '';
-      const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${log}`)), 30_000);
-      proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-      proc.stdout!.on('data', (d: Buffer) => {
-        const text = d.toString();
-        log += text;
-        pending += text;
-        let nl: number;
-        while ((nl = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          if (!line.startsWith('{')) continue;
-          try {
-            const rec = JSON.parse(line) as { event?: string; port?: number };
-            if (rec.event === 'server/listening' && typeof rec.port === 'number') {
-              port = rec.port;
-              url = `http://127.0.0.1:${rec.port}`;
-              clearTimeout(timer);
-              resolveStart();
-            }
-          } catch {
-            // not a log line
-          }
-        }
-      });
-      proc.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`server exited before listening (code ${code}, signal ${signal}):\n${log}`));
-      });
-    });
+    port = await waitForLine(current, listeningPort, { what: 'server' });
+    url = `http://127.0.0.1:${port}`;
   };
 
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
-    const proc = child as ChildProcess | null;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill(signal);
-    await exited;
+    if (current) await stopChild(current, signal);
   };
 
   await spawnOnce();
   let stopped = false;
-  const server: ServerProcess = {
+  return {
     get url() {
       return url;
     },
@@ -173,7 +138,7 @@ export async function startServerProcess(
       await kill('SIGTERM');
       await spawnOnce();
     },
-    output: () => log,
+    output: () => earlier + (current?.output() ?? ''),
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -181,5 +146,4 @@ export async function startServerProcess(
       if (removeOnStop) rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  return server;
 }

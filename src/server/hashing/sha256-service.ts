@@ -1,5 +1,5 @@
 /**
- * SHA-256 as a service the ingest path calls instead of hashing on the event loop (issue 7).
+ * SHA-256 as a service the ingest path calls instead of hashing on the event loop.
  *
  * The CPU profile of a C=8 ingest showed the event loop ~97 % busy, a third of it in
  * `Hash.update`: every chunk byte passes through two digests — the chunk's own (to verify its

@@ -18,7 +18,7 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC_PREFIXES = [`${API_PREFIX}/shared/`];
+const PUBLIC_PREFIXES = [`${API_PREFIX}/shared/`, `${API_PREFIX}/openapi.json`];
 
 export function needsAuth(url: string): boolean {
   if (!url.startsWith('/api/')) return false;

@@ -15,7 +15,7 @@
  * state recovery can repair (recovery.ts): a longer file is re-adopted where the journal
  * verifies it, else truncated to the recorded length; a leftover file is deleted.
  *
- * `appendVerified` is the in-order fast path (issue 7): the chunk's verified bytes, held in
+ * `appendVerified` is the in-order fast path: the chunk's verified bytes, held in
  * memory, are written once into the assembled file, the running hash is fed from the same
  * memory (no read-back), and the chunk record plus the new prefix are committed in one
  * transaction.

@@ -1,11 +1,9 @@
 /**
  * One chunk upload: verify, store durably, record, assemble.
  *
- * Durability (issue 7; docs/API.md "Durability"): a chunk is answered 2xx only after its
- * verified bytes are on stable storage (fsync) and the metadata that says so is committed;
- * kill -9 at any moment never yields a held-but-wrong chunk nor loses an acknowledged one, and
- * after a power loss recovery re-adopts journal-verified appends whose commit was lost
- * (fs-blob-store.ts, recovery.ts).
+ * A chunk is answered 2xx only after its verified bytes are on stable storage and the metadata
+ * that says so is committed; the whole durability model is in docs/API.md "Durability and
+ * recovery".
  *
  * Two paths, chosen when the request starts:
  *  - In order (the usual case: index within IN_MEMORY_WINDOW of the assembled prefix): the body

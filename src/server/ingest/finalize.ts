@@ -66,7 +66,7 @@ export async function finalizeVideo(ctx: IngestContext, user: User, req: Finaliz
     if (video.state === 'complete') return completeAnswer(ctx, video);
 
     // A summary, not the chunk list: with every chunk there (the usual case), finalize stays
-    // O(1) in recording length (issue 7: stop-to-link flat from 1 to 60 minutes).
+    // O(1) in recording length: the time from stop to link must not grow with the recording.
     const held = await ctx.repo.chunkSummary(video.id);
     if (held.highest >= req.totalChunks) throw new ApiError('total_mismatch', { highestHeldIndex: held.highest });
     if (req.uploadedChunks !== undefined && req.uploadedChunks !== held.count) {

@@ -1,8 +1,6 @@
 /**
- * Re-adoption of appends whose metadata commit was lost (issue 7's durability model). The hot
- * path commits with SQLite `synchronous = NORMAL`, so after a power loss the database can be
- * behind the assembled file, whose bytes — and the append-journal record describing them — were
- * flushed before the commit (fs-blob-store.ts). Here the tail beyond the recorded length is
+ * Re-adoption of appends whose metadata commit was lost to a power cut (why that can happen:
+ * docs/API.md "Durability and recovery"). Here the tail beyond the recorded length is
  * taken back chunk by chunk: a journal record is adopted only when it continues the recorded
  * prefix exactly (index, offset) and the bytes on disk hash to its SHA-256. What does not verify
  * is left for recovery to truncate. Runs under the video's lock, before the truncation.

@@ -1,7 +1,8 @@
 /**
  * Fastify route patterns for the parameterised ROUTES of src/shared/api.ts. ROUTES' builders
  * percent-encode their argument (right for clients, wrong for ':id' placeholders), so the
- * patterns are spelled here and checked against ROUTES in tests/server/routes.test.ts.
+ * patterns are spelled here and checked against ROUTES in tests/server/docs.test.ts
+ * ("route patterns").
  */
 import { API_PREFIX } from '../../shared/api.ts';
 

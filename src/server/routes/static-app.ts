@@ -22,7 +22,11 @@ export async function registerStaticApp(app: FastifyInstance, staticDir: string)
       wildcard: true,
       index: ['index.html'],
       cacheControl: false,
+      // dist/ holds .br and .gz copies made at build (vite.config.ts): chosen by Accept-Encoding.
+      preCompressed: true,
       setHeaders(res, path) {
+        // The answer depends on Accept-Encoding (preCompressed): shared caches must key on it.
+        res.setHeader('vary', 'accept-encoding');
         if (/[\\/]assets[\\/]/.test(path)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
         else res.setHeader('cache-control', 'no-cache');
       },

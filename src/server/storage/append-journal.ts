@@ -1,11 +1,8 @@
 /**
  * The per-video append journal of the filesystem blob store: one fixed-size record per chunk
- * appended to the assembled file — (index, offset, size, SHA-256 of those bytes). It is fsynced
- * together with the assembled file *before* the metadata commit that records the append, and
- * that commit may be lost on power loss (SQLite runs `synchronous = NORMAL`, see
- * sqlite-metadata-repo.ts). Start-up recovery then re-adopts the tail of the assembled file
- * beyond the recorded length record by record, each one only if the bytes on disk hash to the
- * journal's SHA-256 (ingest/recovery.ts) — the filesystem holds the truth, SQLite is an index.
+ * appended to the assembled file — (index, offset, size, SHA-256 of those bytes), fsynced
+ * together with the assembled file before the metadata commit that records the append. Why it
+ * exists and how recovery uses it: docs/API.md "Durability and recovery".
  *
  * A record torn by a crash fails the magic check or the hash check and ends the re-adoption;
  * the assembled file is then truncated to what was verified.

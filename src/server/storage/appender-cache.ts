@@ -1,5 +1,5 @@
 /**
- * Open file handles of the videos being appended to (issue 7): the in-order fast path writes
+ * Open file handles of the videos being appended to: the in-order fast path writes
  * every chunk of a recording to the same assembled file and journal, so keeping them open saves
  * two opens, two closes and a stat per chunk. Least recently used entries are closed beyond
  * MAX_APPENDERS; FsBlobStore drops an entry before any other path changes the file (slow-path

@@ -8,11 +8,11 @@
  * under (videoId, index); `discardStaged` throws it away. Published chunks are appended in index
  * order to the video's assembled object and then deleted.
  *
- * Fast path (issue 7): a chunk that will be the next one appended is staged `inMemory` (hashed
- * and held in memory, ≤ the chunk limit) and, once verified, written once with
- * `appendToAssembled` — no temp object, no read-back. Every append (both paths) also writes an
- * append-journal record (index, offset, size, SHA-256), durable together with the bytes, from
- * which recovery re-adopts appends whose metadata commit was lost (`readAppendJournal`).
+ * Fast path: a chunk that will be the next one appended is staged `inMemory` (hashed and held
+ * in memory, ≤ the chunk limit) and, once verified, written once with `appendToAssembled` — no
+ * temp object, no read-back. Every append (both paths) also writes an append-journal record,
+ * durable together with the bytes (`readAppendJournal`); why, and what recovery does with it:
+ * docs/API.md "Durability and recovery".
  *
  * Implementations translate their own failures once: out of space → ApiError
  * `insufficient_storage` (with nothing half-written kept), size over the limit → `chunk_too_large`.

@@ -6,25 +6,13 @@
  *   <root>/videos/<videoId>/assembled     the video, growing by whole chunks in index order
  *   <root>/journals/<videoId>.log         append journal: one record per append (append-journal.ts)
  *
- * Durability model (issue 7; docs/API.md "Durability"): a chunk is answered 2xx only after its
- * verified bytes are on stable storage and the metadata saying so is committed. The filesystem
- * holds the truth for chunk bytes; SQLite is an index recovery can rebuild.
- *  - In-order fast path (`appendToAssembled`): the verified bytes (staged in memory) are written
- *    once, at the recorded end of the assembled file, together with a journal record
- *    (index, offset, size, SHA-256); both are fdatasynced (in parallel) before the caller commits
- *    — one data flush per chunk instead of a temp file + rename + read-back + second flush. The
- *    commit itself is not flushed (SQLite synchronous=NORMAL); if a power loss drops it, recovery
- *    re-adopts the tail of the assembled file from the journal, record by record, each only when
- *    the bytes hash to the recorded SHA-256; what does not verify is truncated.
- *  - Out-of-order chunks: a staged chunk is fsynced before it is renamed into place and the
- *    directory is fsynced after the rename (POSIX rename is atomic, but only a directory fsync
- *    makes the new name survive a power cut); its record is committed with a WAL flush.
- *    Appending it later (`appendChunkToAssembled`) also writes a journal record.
- *  - Appends are flushed before the caller records them, so the metadata never claims bytes the
- *    disk does not have; a crash between the two leaves the file longer than recorded, which
- *    start-up recovery re-adopts (journal-verified) or truncates.
- * New directory entries (a video's directory, its assembled file and journal) are made durable
- * by fsyncing the parent directory on creation.
+ * The durability model (what is flushed before a 2xx, and what recovery re-adopts or
+ * truncates) is told once, in docs/API.md "Durability and recovery". Here: the in-order fast
+ * path (`appendToAssembled`) fdatasyncs bytes and journal record in parallel — one data flush
+ * per chunk instead of temp file + rename + read-back + second flush; a staged chunk is fsynced
+ * before its rename and the directory after it (POSIX rename is atomic, but only a directory
+ * fsync makes the new name survive a power cut); new directory entries (a video's directory,
+ * its assembled file and journal) are made durable by fsyncing the parent on creation.
  *
  * Paths are built only from a validated ServerId and a non-negative integer index.
  */

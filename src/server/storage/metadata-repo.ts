@@ -93,7 +93,7 @@ export interface MetadataRepo {
   /** Inserts the chunk record and bumps the video's updatedAt in one transaction; false if present. */
   insertChunk(videoId: string, chunk: ChunkRecord, now: number): Promise<boolean>;
   /**
-   * The in-order fast path (issue 7): records a chunk that was appended straight to the assembled
+   * The in-order fast path: records a chunk that was appended straight to the assembled
    * object together with the new prefix (assembledChunks = chunk.index + 1, `assembledBytes`), in
    * one transaction. False (and nothing changed) when the chunk is already recorded. May commit
    * without a WAL flush: the blob store's append journal lets recovery re-adopt it.

@@ -1,5 +1,5 @@
 /**
- * A request body gathered into one contiguous buffer in shared memory (issue 7). Contiguous,
+ * A request body gathered into one contiguous buffer in shared memory. Contiguous,
  * because the chunk's digest is taken in one call and the bytes are written with one write;
  * shared (SharedArrayBuffer), because the digest and the video's running hash are computed in a
  * worker thread that then reads the same memory instead of a copy (hashing/worker-sha256.ts).

@@ -3,17 +3,14 @@
  * helpers open the same file while the server runs; busy_timeout makes them wait instead of
  * failing on a momentary write lock.
  *
- * Durability (docs/API.md "Durability"; issue 7): better-sqlite3 commits on the event loop, so a
- * WAL fsync per commit stalls every request. The connection runs `synchronous = NORMAL` (WAL
- * stays consistent; commits survive a process crash / kill -9; a power loss can drop the last
- * commits). Only the two per-chunk hot-path writes use it — `insertAssembledChunk` and
- * `setAssembled` — because the blob store's per-video append journal (fs-blob-store.ts), fsynced
- * before those commits, lets start-up recovery re-adopt what they recorded. Every other write is
- * rare (init, out-of-order chunk, finalize, expiry, delete, users) and is made durable before
- * its promise resolves (`durably`): the commit, then an fdatasync of the `-wal` file on the
- * libuv threadpool — what `synchronous = FULL` would do at commit, but off the event loop (an
- * fsync there stalls every request for milliseconds). It also flushes every earlier NORMAL commit
- * (the WAL is one sequential log). Statements are prepared once and cached (`st`).
+ * Durability: docs/API.md "Durability and recovery" tells which writes may be lost to a power
+ * cut and how recovery re-adopts them. Here: better-sqlite3 commits on the event loop, so a WAL
+ * fsync per commit would stall every request; the connection runs `synchronous = NORMAL`, used
+ * as such only by the two per-chunk hot-path writes (`insertAssembledChunk`, `setAssembled`).
+ * Every other write is made durable before its promise resolves (`durably`): the commit, then an
+ * fdatasync of the `-wal` file on the libuv threadpool — what `synchronous = FULL` would do at
+ * commit, but off the event loop. It also flushes every earlier NORMAL commit (the WAL is one
+ * sequential log). Statements are prepared once and cached (`st`).
  *
  * A NORMAL commit also schedules a background flush of the WAL within WAL_FLUSH_DELAY_MS. Without
  * it, the durable commit of finalize paid for every chunk commit since the last one — a flush

@@ -309,7 +309,8 @@ export class UploadPipeline implements OpsHost {
     }
     this.ports.logger.info({}, 'connectivity-restored');
     this.offlineSeen = false;
-    // Issue 4: failed chunks are retried on reconnect, not only by the user's hand.
+    // Failed chunks get new attempts on reconnect, not only by the user's hand: the cause of
+    // their failure may have been the lost connection.
     this.retry().catch((e) => this.ports.logger.error({ err: String(e) }, 'drain-failed'));
   }
 }

@@ -2,8 +2,8 @@
  * What to do after a request failed: the pipeline's retry policy as one pure function, so the
  * rules below are tested without any I/O.
  *
- * - No answer while the device is offline: hold, no attempt burned (issue 4: "offline: pause
- *   without burning attempts").
+ * - No answer while the device is offline: hold, no attempt burned (being offline says nothing
+ *   about whether the request can pass, so it must not count towards giving up).
  * - 401: hold everything until the token changes (Screenity v4.8.0: a revoked token must hold
  *   uploads, not drop them).
  * - 404 not_found / 410 session_expired: the server lost our session (expired after

@@ -1,27 +1,23 @@
 /**
- * Shared helpers for the real-browser fault matrix (tests/e2e/fault-*.test.ts, issue 6 part 2):
+ * Shared helpers for the real-browser fault matrix (tests/e2e/fault-*.test.ts):
  * a server (in-process, or a real child process for kill -9), the fault proxy in front of it, and
  * Chromium loading the app *from the proxy's origin*, so the page and its service worker both talk
  * to the server only through the proxy. Every case ends in verifyCase(): the server's video
  * complete, its SHA-256 equal to the chunks the page recorded (read back from the outbox in
- * IndexedDB), every index held once, the UI saying "Complete" at 100 % — and one row written to
- * docs/RELIABILITY.md through recordReliabilityCase().
+ * IndexedDB), every index held once, the UI saying "Complete" at 100 % — and one record written to
+ * test-results/reliability/ through recordReliabilityCase() (`npm run report` publishes it).
  *
  * Durations scale with FAULT_SCALE (1 = CI, short; ~6 = the issue's 60 s recording / 30 s offline).
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
-import { ROUTES, type VideoStatus } from '../../../src/shared/api.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, expect } from 'vitest';
+import type { VideoStatus } from '../../../src/shared/api.ts';
 import { readOutbox, type LocalRecording } from '../../app/browser-helpers.ts';
-import { APP_PERMISSIONS, CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from '../../support/browser.ts';
+import { downloadSha256, findVideo, logEvents, startE2e, waitForVideo, type E2eEnv } from '../../support/e2e-fixtures.ts';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
-import { recordReliabilityCase } from '../../support/reliability-report.ts';
-import { startServerProcess, startTestServer, type ServerProcess, type TestServer } from '../../support/server-process.ts';
+import { recordReliabilityCase, storedDuplicates } from '../../support/reliability-report.ts';
 
 export const FAULT_SCALE = Math.max(0.5, Number(process.env.FAULT_SCALE ?? 1));
 /** Seed of the proxy's random failures, so a failing flaky-network run can be replayed. */
@@ -32,76 +28,51 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- environment --------------------------------------------------------------------------
 
-export interface FaultEnv {
-  server: TestServer;
-  /** Set when started with `serverProcess: true` (kill -9 / restart). */
-  process: ServerProcess | null;
+/** startE2e's environment under the app's real CSP, with the fault proxy in front of the server. */
+export interface FaultEnv extends E2eEnv {
   proxy: FaultProxy;
   /** The proxy's origin: the app, its worker and its API calls all live here. */
   origin: string;
-  context: BrowserContext;
-  token: string;
-  user: string;
-  console: string[];
   /** Persistent profile only: SIGKILLs the browser process (no clean shutdown). */
   killBrowser(): Promise<void>;
-  /** Persistent profile only: starts Chromium again on the same profile. */
-  relaunch(): Promise<BrowserContext>;
-  close(): Promise<void>;
 }
 
 export async function startFaultEnv(opts: { serverProcess?: boolean; persistent?: boolean } = {}): Promise<FaultEnv> {
-  const proc = opts.serverProcess ? await startServerProcess() : null;
-  const server: TestServer = proc ?? (await startTestServer());
-  const user = `fault-${Math.random().toString(36).slice(2, 8)}`;
-  const token = await server.createUser(user);
-  const proxy = await startFaultProxy({ target: server.url, seed: FAULT_SEED });
-  const lines: string[] = [];
-  const profileDir = opts.persistent ? mkdtempSync(join(tmpdir(), 'outbox-fault-profile-')) : null;
-  let browser: Browser | null = null;
-  const launchProfile = (dir: string) =>
-    chromium.launchPersistentContext(dir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, permissions: APP_PERMISSIONS });
-  const prepare = async (context: BrowserContext) => {
-    context.on('console', (m) => lines.push(m.text()));
-    await context.addInitScript(countRecorderChunks);
-    return context;
-  };
-  let context: BrowserContext;
-  if (profileDir) context = await prepare(await launchProfile(profileDir));
-  else {
-    browser = await launchBrowser();
-    context = await prepare(await browser.newContext({ permissions: APP_PERMISSIONS }));
-  }
-  const env: FaultEnv = {
-    server,
-    process: proc,
+  const e2e = await startE2e({
+    ...opts,
+    bypassCSP: false,
+    prepareContext: async (context) => void (await context.addInitScript(countRecorderChunks)),
+  });
+  const proxy = await startFaultProxy({ target: e2e.server.url, seed: FAULT_SEED });
+  const closeE2e = e2e.close;
+  return Object.assign(e2e, {
     proxy,
     origin: proxy.url,
-    context,
-    token,
-    user,
-    console: lines,
     killBrowser: async () => {
-      if (!profileDir) throw new Error('killBrowser() needs a persistent profile');
-      const pid = browserPid(profileDir);
+      if (!e2e.profileDir) throw new Error('killBrowser() needs a persistent profile');
+      const pid = browserPid(e2e.profileDir);
       process.kill(pid, 'SIGKILL');
       await waitGone(pid);
-      await env.context.close().catch(() => {}); // the connection is already dead
-    },
-    relaunch: async () => {
-      if (!profileDir) throw new Error('relaunch() needs a persistent profile');
-      env.context = await prepare(await launchProfile(profileDir));
-      return env.context;
+      await e2e.context.close().catch(() => {}); // the connection is already dead
     },
     close: async () => {
-      await env.context.close().catch(() => {});
-      await browser?.close().catch(() => {});
-      if (profileDir) rmSync(profileDir, { recursive: true, force: true });
       await proxy.close();
-      await server.stop();
+      await closeE2e();
     },
-  };
-  return env;
+  });
+}
+
+/**
+ * One fault environment per test, closed after it whatever happened: call the returned function
+ * in the test instead of startFaultEnv (the file then needs no teardown of its own).
+ */
+export function faultEnvPerTest(): (opts?: { serverProcess?: boolean; persistent?: boolean }) => Promise<FaultEnv> {
+  let current: FaultEnv | null = null;
+  afterEach(async () => {
+    await current?.close();
+    current = null;
+  });
+  return async (opts) => (current = await startFaultEnv(opts));
 }
 
 /** The main Chromium process of a profile: the one whose parent is not itself on that profile. */
@@ -217,14 +188,7 @@ export interface PipelineLog {
 
 export function pipelineLog(env: FaultEnv, recordingIds: readonly string[]): PipelineLog {
   const out: PipelineLog = { chunkRetries: 0, opRetries: 0, duplicateAnswers: 0, confirmations: new Map() };
-  for (const line of env.console) {
-    if (!line.startsWith('{')) continue;
-    let e: Record<string, unknown>;
-    try {
-      e = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
+  for (const e of logEvents(env.console)) {
     if (!recordingIds.includes(e.recordingId as string)) continue;
     if (e.event === 'chunk-retry') out.chunkRetries++;
     else if (e.event === 'op-retry') out.opRetries++;
@@ -237,38 +201,13 @@ export function pipelineLog(env: FaultEnv, recordingIds: readonly string[]): Pip
   return out;
 }
 
-// ---- the server's view --------------------------------------------------------------------
+// ---- the server's view (e2e-fixtures' helpers, on this environment's server and token) -------
 
-async function api<T>(env: FaultEnv, path: string, token: string): Promise<{ status: number; body: T | null }> {
-  const res = await fetch(`${env.server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  return { status: res.status, body: res.ok ? ((await res.json()) as T) : null };
-}
+export const serverVideo = (env: FaultEnv, recordingId: string, token = env.token): Promise<VideoStatus | null> => findVideo(env.server, token, recordingId);
 
-export async function serverVideo(env: FaultEnv, recordingId: string, token = env.token): Promise<VideoStatus | null> {
-  const list = await api<{ videos: VideoStatus[] }>(env, ROUTES.list, token);
-  if (!list.body) throw new Error(`list videos: HTTP ${list.status}`);
-  const listed = list.body.videos.find((v) => v.recordingId === recordingId);
-  if (!listed) return null;
-  const one = await api<VideoStatus>(env, ROUTES.video(listed.videoId), token);
-  if (!one.body) throw new Error(`GET video: HTTP ${one.status}`);
-  return one.body;
-}
-
-/** Polls GET /videos/:id until the recording's video is complete on the server. */
-export async function waitServerComplete(env: FaultEnv, recordingId: string, timeoutMs: number, token = env.token): Promise<VideoStatus> {
-  let last: VideoStatus | null = null;
-  await expect
-    .poll(async () => (last = await serverVideo(env, recordingId, token))?.state ?? null, { timeout: timeoutMs, interval: 250 })
-    .toBe('complete');
-  return last!;
-}
-
-async function download(env: FaultEnv, videoId: string, token: string): Promise<{ sha256: string; size: number }> {
-  const res = await fetch(`${env.server.url}${ROUTES.file(videoId)}`, { headers: { authorization: `Bearer ${token}` } });
-  if (!res.ok) throw new Error(`download: HTTP ${res.status}`);
-  const buf = Buffer.from(await res.arrayBuffer());
-  return { sha256: createHash('sha256').update(buf).digest('hex'), size: buf.length };
-}
+/** Polls the server until the recording's video is complete on it. */
+export const waitServerComplete = (env: FaultEnv, recordingId: string, timeoutMs: number, token = env.token): Promise<VideoStatus> =>
+  waitForVideo(env.server, token, recordingId, undefined, timeoutMs);
 
 /** Polls `ok` for up to `ms`; never throws. */
 async function settle(ok: () => Promise<boolean>, ms = 15_000): Promise<void> {
@@ -278,8 +217,6 @@ async function settle(ok: () => Promise<boolean>, ms = 15_000): Promise<void> {
     await sleep(200);
   }
 }
-
-const heldIndices = (v: VideoStatus) => v.chunks.reduce((n, [a, b]) => n + (b - a + 1), 0);
 
 // ---- the end of every case ----------------------------------------------------------------
 
@@ -301,7 +238,7 @@ export interface CaseResult {
 
 /**
  * Waits for every recording to complete on the server, compares it with the outbox, records the
- * case in docs/RELIABILITY.md (also when it fails, so the table shows the truth), then asserts.
+ * case's record (also when it fails, so the report shows the truth), then asserts.
  */
 export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
   const token = c.token ?? env.token;
@@ -321,7 +258,7 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
   for (const id of c.recordingIds) {
     const local = await localRecording(c.page, id);
     const video = await serverVideo(env, id, token);
-    const file = video?.state === 'complete' ? await download(env, video.videoId, token) : null;
+    const file = video?.state === 'complete' ? await downloadSha256(env.server, token, video.videoId) : null;
     rows.push({ local, video, file });
   }
   const ui = await Promise.all((c.uiPages ?? []).map(async (p) => ({ kind: await statusKind(p), pct: await progressValue(p) })));
@@ -344,7 +281,7 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
     bytesRecorded: rows.reduce((n, r) => n + r.local.bytes, 0),
     bytesStored: rows.reduce((n, r) => n + (r.file?.size ?? 0), 0),
     chunks: rows.reduce((n, r) => n + r.local.indices.length, 0),
-    duplicatesStored: rows.reduce((n, r) => n + Math.max(0, (r.video?.receivedChunks ?? 0) - (r.video ? heldIndices(r.video) : 0)), 0),
+    duplicatesStored: rows.reduce((n, r) => n + (r.video ? storedDuplicates(r.video, r.local.bytes, r.file?.size ?? 0) : 0), 0),
     sha256Match,
     durationMs,
     notes: [c.notes, logNote, `UI: ${[...ui.map((u) => `${u.kind} ${u.pct} %`), ...badges.map((b) => `library "${b}"`)].join(', ')}`].filter(Boolean).join('; '),

@@ -2,19 +2,21 @@
  * The real server entry (src/server/main.ts) as a child process that can be killed with SIGKILL
  * and restarted on the same data directory many times a minute.
  *
- * Why not tests/support/server-process.ts's `startServerProcess`: it starts through
+ * Started and awaited through tests/support/launcher.ts like every server child. Why not
+ * tests/support/server-process.ts's `startServerProcess`: it starts through
  * `node --import tsx`, which transpiles the whole server on every start (2–8 s per start on this
  * shared 2-core machine), so a 50-kill soak would take minutes. Here the same source is bundled
  * once per test file with esbuild (already installed as tsx's dependency) into one ESM file;
  * better-sqlite3 stays external because it is a native addon. Every restart then costs a plain
  * `node server.mjs` start. The code under test is unchanged: same modules, same entry.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { databaseFile } from '../../../src/server/paths.ts';
 import { SqliteMetadataRepo } from '../../../src/server/storage/sqlite-metadata-repo.ts';
 import { addUser } from '../../../src/server/users.ts';
+import { launch, listeningPort, stopChild, waitForLine, type Launched } from '../../support/launcher.ts';
+import { serverEnv } from '../../support/server-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 /** Inside the project so the bundle resolves better-sqlite3 from node_modules; gitignored. */
@@ -79,72 +81,28 @@ export interface ServerChild {
 }
 
 export async function startServerChild(opts: { bundle: string; dataDir: string; env?: Record<string, string> }): Promise<ServerChild> {
-  let child: ChildProcess | null = null;
-  let standby: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
+  let current: Launched | null = null;
+  let standby: Launched | null = null;
+  let earlier = '';
   let url = '';
-  let log = '';
   let starts = 0;
 
-  const spawnIdle = (): ChildProcess =>
-    spawn(process.execPath, [opts.bundle], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'info',
-        OUTBOX_RATE_LIMIT: '1000000',
-        OUTBOX_AUTH_FAILURE_LIMIT: '1000000',
-        OUTBOX_STATIC_DIR: join(ROOT, 'dist'),
-        ...opts.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        OUTBOX_DATA_DIR: opts.dataDir,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+  const spawnIdle = (): Launched =>
+    launch([opts.bundle], { cwd: ROOT, env: { ...process.env, ...serverEnv(opts.env), PORT: '0', OUTBOX_DATA_DIR: opts.dataDir }, stdin: 'pipe' });
 
   const start = async (): Promise<void> => {
-    const proc = standby ?? spawnIdle();
+    if (current) earlier += current.output();
+    current = standby ?? spawnIdle();
     standby = null;
-    child = proc;
     starts++;
-    exited = new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
-    const listening = new Promise<void>((ok, fail) => {
-      let pending = '';
-      const timer = setTimeout(() => fail(new Error(`server did not start in 30 s:\n${log.slice(-4000)}`)), 30_000);
-      proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-      proc.stdout!.on('data', (d: Buffer) => {
-        const text = d.toString();
-        log += text;
-        pending += text;
-        let nl: number;
-        while ((nl = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          const m = /"event":"server\/listening".*"port":(\d+)/.exec(line);
-          if (m) {
-            url = `http://127.0.0.1:${m[1]}`;
-            clearTimeout(timer);
-            ok();
-          }
-        }
-      });
-      proc.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        fail(new Error(`server exited before listening (code ${code}, signal ${signal}):\n${log.slice(-4000)}`));
-      });
-    });
-    proc.stdin!.write('go\n');
-    await listening;
+    current.child.stdin!.write('go\n');
+    url = `http://127.0.0.1:${await waitForLine(current, listeningPort, { what: 'bundled server' })}`;
     // The next start takes over a process that has already loaded its modules.
     standby = spawnIdle();
   };
 
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
-    const proc = child as ChildProcess | null;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill(signal);
-    await exited;
+    if (current) await stopChild(current, signal);
   };
 
   await start();
@@ -167,9 +125,9 @@ export async function startServerChild(opts: { bundle: string; dataDir: string; 
     },
     kill,
     start,
-    output: () => log,
+    output: () => earlier + (current?.output() ?? ''),
     stop: async () => {
-      standby?.kill('SIGKILL');
+      if (standby) await stopChild(standby, 'SIGKILL');
       standby = null;
       await kill('SIGTERM');
     },
