@@ -14,6 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import type { Page as PlaywrightPage } from 'playwright-core';
 import type { Page } from 'puppeteer-core';
 import { ROUTES, type VideoStatus } from '../../src/shared/api.ts';
@@ -47,12 +48,39 @@ afterAll(async () => {
 const outbox = (page: Page): Promise<LocalRecording[]> => readOutbox(page as unknown as PlaywrightPage);
 const newest = async (page: Page) => (await outbox(page))[0]!;
 
+/** The pages' console (the app's JSON log lines), printed when a test fails. */
+const consoleLines: string[] = [];
+
 async function openApp(): Promise<Page> {
   const page = await ff.browser.newPage();
+  page.on('console', (m) => void consoleLines.push(m.text()));
+  page.on('pageerror', (e) => void consoleLines.push(`pageerror: ${String(e)}`));
   await page.goto(`${proxy.url}/#token=${encodeURIComponent(token)}`);
-  await page.waitForSelector('::-p-text(Start recording)', { timeout: 30_000 });
-  await waitInPage(page, 'navigator.serviceWorker.controller !== null', 20_000, 'service worker controls the page');
+  await waitText(page, 'Start recording', 30_000);
+  await waitInPage(page, () => navigator.serviceWorker.controller !== null, 20_000, 'service worker controls the page');
   return page;
+}
+
+/**
+ * Waits for an element with this text (shadow roots pierced); on failure a screenshot in the temp
+ * dir and the console. Polls: waitForSelector re-checks on DOM mutations of the document only, and
+ * the app's components render inside shadow roots, so it would miss a button that appears later.
+ */
+async function waitText(page: Page, text: string, timeout = 20_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const el = await page.$(`::-p-text(${text})`);
+    if (el) return el;
+    if (Date.now() > deadline) {
+      await page.screenshot({ path: `${tmpdir()}/firefox-${text.replace(/\W+/g, '-')}.png` }).catch(() => undefined);
+      throw new Error(`"${text}" not shown within ${timeout} ms\nconsole:\n${consoleLines.slice(-30).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function click(page: Page, text: string): Promise<void> {
+  await (await waitText(page, text)).click();
 }
 
 const statusText = (page: Page) =>
@@ -96,8 +124,8 @@ describe('Firefox ESR (WebDriver BiDi)', () => {
     const page = await openApp();
     expect(await page.evaluate(() => 'SyncManager' in globalThis)).toBe(false);
     const t0 = Date.now();
-    (await page.waitForSelector('::-p-text(Start recording)'))!.click();
-    await page.waitForSelector('::-p-text(Stop recording)', { timeout: 20_000 });
+    await click(page, 'Start recording');
+    await waitText(page, 'Stop recording');
     const id = (await newest(page)).id;
     await waitChunks(page, 1);
     const during = await statusText(page);
@@ -106,7 +134,7 @@ describe('Firefox ESR (WebDriver BiDi)', () => {
     // Uploads happen while recording, not only after Stop.
     await expect.poll(async () => (await serverVideo(id))?.receivedChunks ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
     await waitChunks(page, RECORD_CHUNKS);
-    (await page.waitForSelector('::-p-text(Stop recording)'))!.click();
+    await click(page, 'Stop recording');
     const stoppedAt = Date.now();
     const { local } = await expectServerCopy(page, id);
     await expect.poll(() => statusKind(page), { timeout: 15_000 }).toBe('complete');
@@ -119,8 +147,8 @@ describe('Firefox ESR (WebDriver BiDi)', () => {
 
   it(`survives ${OFFLINE_MS / 1000} s offline mid-recording and completes`, async () => {
     const page = await openApp();
-    (await page.waitForSelector('::-p-text(Start recording)'))!.click();
-    await page.waitForSelector('::-p-text(Stop recording)', { timeout: 20_000 });
+    await click(page, 'Start recording');
+    await waitText(page, 'Stop recording');
     const id = (await newest(page)).id;
     await expect.poll(async () => (await serverVideo(id))?.receivedChunks ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
 
@@ -139,10 +167,10 @@ describe('Firefox ESR (WebDriver BiDi)', () => {
     const backTo = (await newest(page)).chunkCount;
     await expect.poll(async () => (await serverVideo(id))?.receivedChunks ?? 0, { timeout: 60_000, interval: 250 }).toBeGreaterThanOrEqual(backTo);
     const caughtUpMs = Date.now() - onAt;
-    (await page.waitForSelector('::-p-text(Stop recording)'))!.click();
+    await click(page, 'Stop recording');
     const { local } = await expectServerCopy(page, id);
     console.info(
-      `[firefox] offline ${((onAt - offAt) / 1000).toFixed(1)} s mid-recording (${heldAt} chunks on the server meanwhile); ` +
+      `[firefox] offline ${((onAt - offAt) / 1000).toFixed(1)} s mid-recording (the server held ${heldAt} chunks throughout); ` +
         `the ${backTo - heldAt} waiting chunks were on the server ${(caughtUpMs / 1000).toFixed(1)} s after reconnecting; ${local.indices.length} chunks complete`,
     );
     await page.close();
@@ -151,11 +179,11 @@ describe('Firefox ESR (WebDriver BiDi)', () => {
   it('resumes when the app is opened again after the browser closed with chunks pending, each index once', async () => {
     let page = await openApp();
     proxy.set({ refuse: true });
-    (await page.waitForSelector('::-p-text(Start recording)'))!.click();
-    await page.waitForSelector('::-p-text(Stop recording)', { timeout: 20_000 });
+    await click(page, 'Start recording');
+    await waitText(page, 'Stop recording');
     const id = (await newest(page)).id;
     await waitChunks(page, 3);
-    (await page.waitForSelector('::-p-text(Stop recording)'))!.click();
+    await click(page, 'Stop recording');
     await expect.poll(async () => (await newest(page)).state, { timeout: 15_000 }).toBe('stopped');
     const pending = await newest(page);
     expect(pending.chunkStates.uploaded ?? 0).toBe(0);

@@ -57,8 +57,11 @@ export async function launchFirefox(): Promise<FirefoxSession> {
   return session;
 }
 
-/** Waits until `fn` returns true in the page, polling; throws with `what` after `timeoutMs`. */
-export async function waitInPage(page: Page, fn: string, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Waits until `fn` returns true in the page, polling; throws with `what` after `timeoutMs`. A
+ * function, never a string: a string is eval'd in the page, which the app's CSP refuses.
+ */
+export async function waitInPage(page: Page, fn: () => boolean, timeoutMs: number, what: string): Promise<void> {
   try {
     await page.waitForFunction(fn, { timeout: timeoutMs, polling: 200 });
   } catch (e) {
