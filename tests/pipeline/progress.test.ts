@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toUploadProgress, type ProgressSnapshot } from '../../src/shared/progress.ts';
 import { recordInto } from './fakes.ts';
-import { REC_A, settle, setup } from './harness.ts';
+import { REC_A, settle, setup, until } from './harness.ts';
 
 describe('progress', () => {
   it('reports the right numbers at every step of an upload', async () => {
@@ -16,16 +16,18 @@ describe('progress', () => {
 
     h.server.gated = true;
     const run = h.pipeline.drain('test');
-    await settle();
+    // Wait on the next request reaching the server's gate, not on a number of timer rounds.
+    const atGate = () => until(() => h.server.waitingAtGate === 1);
+    await atGate();
     h.server.release(1); // init
     for (let k = 1; k <= 4; k++) {
-      await settle();
+      await atGate();
       const mid = await h.pipeline.snapshot();
       expect(mid.overall).toMatchObject({ uploaded: k - 1, totalQueued: 4, pending: 4 - k, percentage: (k - 1) * 25, hasSession: true, isUploading: true });
       expect(mid.recordings[0]).toMatchObject({ uploading: 1, bytesUploaded: (k - 1) * 100 });
       h.server.release(1);
     }
-    await settle();
+    await atGate();
     const finalizing = await h.pipeline.snapshot();
     expect(finalizing.recordings[0]).toMatchObject({ phase: 'finalizing', uploaded: 4, percentage: 100 });
     h.server.release(1); // finalize
