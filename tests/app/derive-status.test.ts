@@ -62,6 +62,7 @@ describe('deriveStatus', () => {
   it('while recording: "Uploading as you record · N of M chunks on the server", no percentage', () => {
     const s = deriveStatus(progress({ phase: 'recording', uploaded: 3, totalQueued: 4 }), { recorder: 'recording', online: true });
     expect(s).toMatchObject({ kind: 'recording', showPercent: false, detail: 'Uploading as you record · 3 of 4 chunks on the server.' });
+    expect(deriveStatus(null, { recorder: 'recording', online: true }).detail).toBe('Uploading as you record.');
   });
 
   it('reflects the recorder: recording and paused', () => {

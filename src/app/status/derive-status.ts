@@ -113,7 +113,8 @@ export function deriveStatus(p: RecordingProgress | null, ctx: StatusContext): U
     return { ...base, showPercent: false, kind: 'paused', tone: 'neutral', label: 'Paused', detail: `Recording is paused; ${uploaded} of ${total} chunks on the server.` };
   }
   if (ctx.recorder === 'recording' || ctx.recorder === 'stopping' || p?.phase === 'recording') {
-    return { ...base, showPercent: false, kind: 'recording', tone: 'active', label: 'Recording', detail: `Uploading as you record · ${uploaded} of ${total} chunks on the server.${whileOpen}` };
+    const counts = total > 0 ? ` · ${uploaded} of ${total} chunks on the server` : '';
+    return { ...base, showPercent: false, kind: 'recording', tone: 'active', label: 'Recording', detail: `Uploading as you record${counts}.${whileOpen}` };
   }
   if (p?.phase === 'finalizing') {
     return { ...base, kind: 'finalizing', tone: 'active', label: 'Finishing upload', detail: 'Every chunk arrived; assembling the video.' };

@@ -91,7 +91,7 @@ export class UploadStatus extends LitElement {
         </div>
         ${s.countdown ? html`<span class="countdown" data-testid="next-try">— ${s.countdown}</span>` : nothing}
         <span class="counts" data-testid="upload-counts"
-          >${s.showPercent ? `${s.uploaded} / ${s.total} chunks uploaded · ${s.percent} %` : `${s.uploaded} of ${s.total} chunks on the server`}</span
+          >${s.showPercent ? `${s.uploaded} / ${s.total} chunks uploaded · ${s.percent} %` : s.total > 0 ? `${s.uploaded} of ${s.total} chunks on the server` : ''}</span
         >
       </div>
       <div
