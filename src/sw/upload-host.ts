@@ -68,6 +68,7 @@ export class UploadHost {
   #phases = new Map<string, string>();
   #authRequired = false;
   #seeded: Promise<void> | null = null;
+  #started: Promise<void> | null = null;
   #syncsFiring = 0;
   /** Whether our periodic tag is registered (null: unknown, as after a worker start). */
   #periodic: boolean | null = null;
@@ -83,6 +84,8 @@ export class UploadHost {
    * not re-announce old completions), publishes it, then wakes everything that waits and drains.
    */
   start(): Promise<void> {
+    // Idempotent: the worker calls it once opened, and workbox's Queue again where Sync is missing.
+    if (this.#started) return this.#started;
     this.#seeded ??= this.#ports.pipeline.snapshot().then(
       (s) => {
         for (const r of s.recordings) this.#phases.set(r.recordingId, r.phase);
@@ -91,7 +94,8 @@ export class UploadHost {
       },
       (err: unknown) => this.#ports.logger.error({ err: String(err) }, 'snapshot-failed'),
     );
-    return this.#seeded.then(() => this.wake('startup'));
+    this.#started = this.#seeded.then(() => this.wake('startup'));
+    return this.#started;
   }
 
   /** A drain covering this request; never rejects (failures are logged and re-armed). */
