@@ -15,6 +15,9 @@ export const ERRORS = {
   chunk_conflict: { status: 409, message: 'This chunk index is already held with different bytes.' },
   chunk_too_large: { status: 413, message: 'The chunk exceeds the configured size limit.' },
   body_too_large: { status: 413, message: 'The request body exceeds the configured size limit.' },
+  user_quota_exceeded: { status: 413, message: "The user's storage quota on the server is used up." },
+  recording_too_large: { status: 413, message: 'The recording exceeds the configured size limit per recording.' },
+  too_many_open_sessions: { status: 409, message: 'Too many unfinished recordings are open; retry when some finish or expire.' },
   index_out_of_range: { status: 400, message: 'The chunk index is outside the allowed range.' },
   total_mismatch: { status: 409, message: 'totalChunks conflicts with what the server already knows about this session.' },
   session_closed: { status: 409, message: 'The session is already finalized and accepts no new chunks.' },
@@ -65,4 +68,43 @@ export function classifyStatus(status: number): RetryClass {
   if (status === 401) return 'auth';
   if (status === 408 || status === 429 || status >= 500) return 'retry';
   return 'fatal';
+}
+
+/**
+ * Does waiting help? The one place that decides which failed answers a client keeps retrying on
+ * its own (capped backoff, forever while a context lives) and which stay failed until the user
+ * acts, with the words to show them. A mail outbox does not give up on a message because the
+ * server was away for a while; it does give up on one the server will refuse every time.
+ *
+ * Waiting helps: no answer, 408, 429, 5xx, `too_many_open_sessions` (sessions finish or expire),
+ * a body garbled on the way (`digest_mismatch` from the server while the local bytes still match
+ * their digest), and every code not named below. 401 and a lost session (404/410) have their own
+ * handling in the pipeline. Waiting cannot help: the answers below, where the same request gets
+ * the same answer until something changes on the user's side.
+ */
+export const USER_ACTION_FAILURES = {
+  user_quota_exceeded: 'Your storage on the server is full. Delete recordings in the Library, then press Retry.',
+  recording_too_large: 'This recording is larger than the server accepts for one recording. It is kept on this device; download it from the Library.',
+  chunk_too_large: 'Part of this recording is larger than the server accepts. It is kept on this device; lower the quality or the chunk length in Settings for new recordings.',
+  body_too_large: 'Part of this recording is larger than the server accepts. It is kept on this device; lower the quality or the chunk length in Settings for new recordings.',
+  chunk_conflict: 'The server already holds different data for part of this recording. It is kept on this device; download it from the Library.',
+  local_copy_corrupt: 'Part of the copy on this device no longer matches what was recorded, so it cannot be uploaded safely. Download what is kept from the Library.',
+  session_lost: 'The server lost this recording twice while it was uploading. It is kept on this device; press Retry to start its upload again.',
+  session_expired: 'The server discarded this unfinished recording after a long time without uploads. It is kept on this device; download it from the Library.',
+  session_closed: 'The server already closed this recording. It is kept on this device; press Retry, or download it from the Library.',
+  total_mismatch: 'The server has a different length for this recording. It is kept on this device; download it from the Library.',
+  index_out_of_range: 'The server refused part of this recording as out of range. It is kept on this device; download it from the Library.',
+  validation_failed: 'The server refused a request of this app as malformed. The recording is kept on this device; update the app and press Retry.',
+} as const;
+
+export type UserActionCode = keyof typeof USER_ACTION_FAILURES;
+
+export type Remedy = { kind: 'wait' } | { kind: 'user'; code: string; words: string };
+
+/** `code` is a catalogue code, `local_copy_corrupt`, or `http_<status>` for a bare status. */
+export function remedyFor(code: string, status: number | null): Remedy {
+  if (Object.hasOwn(USER_ACTION_FAILURES, code)) return { kind: 'user', code, words: USER_ACTION_FAILURES[code as UserActionCode] };
+  // A 413 without one of our codes (a proxy's limit) will not pass by waiting either.
+  if (status === 413) return { kind: 'user', code, words: USER_ACTION_FAILURES.body_too_large };
+  return { kind: 'wait' };
 }

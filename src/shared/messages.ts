@@ -8,8 +8,12 @@ import { ProgressSnapshot } from './progress.ts';
 
 /** BroadcastChannel name the worker (or the page's fallback pipeline) publishes progress on. */
 export const PROGRESS_CHANNEL = 'outbox-recorder/progress';
-/** Background Sync tag (also the workbox-background-sync Queue name). */
-export const SYNC_TAG = 'outbox-upload';
+/** Name of the workbox-background-sync Queue that wakes the uploader (src/sw/background-sync.ts). */
+export const SYNC_QUEUE = 'outbox-upload';
+/** The Background Sync tag that Queue registers: workbox prefixes its queue names this way. */
+export const SYNC_TAG = `workbox-background-sync:${SYNC_QUEUE}`;
+/** Periodic Background Sync tag, registered while recordings are unfinished (installed apps in Chromium). */
+export const PERIODIC_SYNC_TAG = 'outbox-upload-periodic';
 /** Web Lock held by whichever context runs the pipeline, so two never upload at once. */
 export const PIPELINE_LOCK = 'outbox-recorder/pipeline';
 
@@ -28,12 +32,6 @@ export const WorkerToPage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pipeline/progress'), snapshot: ProgressSnapshot }),
   z.object({ type: z.literal('recording/complete'), recordingId: z.string(), shareUrl: z.string() }),
   z.object({ type: z.literal('auth/required') }),
-  z.object({
-    type: z.literal('pipeline/error'),
-    recordingId: z.string().nullable(),
-    code: z.string(),
-    message: z.string(),
-  }),
 ]);
 export type WorkerToPage = z.infer<typeof WorkerToPage>;
 

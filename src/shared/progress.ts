@@ -8,9 +8,10 @@ export const RecordingPhase = z.enum([
   'waiting-network', // offline: nothing can be sent
   'uploading', // chunks in flight or queued
   'retrying', // backing off after a failure
+  'waiting-server', // chunks (or init/finalize) spent their attempts; retried on their own at nextTryAt
   'finalizing', // every chunk confirmed, finalize in flight
   'incomplete', // finalize answered incomplete (chunks failed): user action or next sync needed
-  'failed', // some chunks failed all attempts; kept, retry possible
+  'failed', // some chunks got an answer waiting cannot change; kept, until the user acts
   'auth-required', // 401: uploads held until a new token
   'complete', // server holds the whole video with a matching SHA-256
 ]);
@@ -26,7 +27,13 @@ export const RecordingProgress = z.object({
   totalQueued: z.number().int(),
   pending: z.number().int(),
   uploading: z.number().int(),
+  /** Chunks shown failed: those in `waiting` plus those that need the user (lastError says why). */
   failed: z.number().int(),
+  /** Of `failed`, chunks that spent their attempts and are retried on their own (capped backoff). */
+  // Defaults: a snapshot from a worker of an older build (around an update) still parses.
+  waiting: z.number().int().default(0),
+  /** Earliest next try of anything of this recording that backs off (ms epoch), or null. */
+  nextTryAt: z.number().nullable().default(null),
   /** 0..100, uploaded / totalQueued. */
   percentage: z.number(),
   bytesUploaded: z.number().int(),

@@ -13,7 +13,7 @@ import { navigatorConnectivity } from './pipeline/connectivity.ts';
 import { createHttpTransport } from './pipeline/http-transport.ts';
 import { UploadPipeline } from './pipeline/pipeline.ts';
 import { systemClock } from './pipeline/ports.ts';
-import { UploadHost } from './upload-host.ts';
+import { UploadHost, type UploadHostPorts } from './upload-host.ts';
 
 export interface BrowserHostOptions {
   origin: string;
@@ -22,6 +22,7 @@ export interface BrowserHostOptions {
   /** Log module prefix, e.g. `outbox:sw`; the pipeline logs under `${logModule}:pipeline`. */
   logModule: string;
   registerSync: (() => Promise<void>) | null;
+  periodicSync: UploadHostPorts['periodicSync'];
 }
 
 export function createBrowserUploadHost(outbox: Outbox, opts: BrowserHostOptions): UploadHost {
@@ -36,6 +37,7 @@ export function createBrowserUploadHost(outbox: Outbox, opts: BrowserHostOptions
   return new UploadHost({
     pipeline,
     registerSync: opts.registerSync,
+    periodicSync: opts.periodicSync,
     publish: (message: WorkerToPage) => channel.postMessage(message),
     isOnline: () => opts.scope.navigator.onLine,
     now: () => systemClock.now(),

@@ -1,12 +1,13 @@
 /**
- * Coalesces drain requests and runs each drain under the pipeline Web Lock.
+ * The one place drain requests are coalesced; runs each drain under the pipeline Web Lock.
  *
  * Every page message, `online` event and sync event asks for a drain. Running one drain per
  * request would queue dozens of no-op drains behind a long one (a 2 s recording posts a message
- * per chunk). Instead: while a drain runs, further requests only mark the scheduler dirty, and one
- * more drain follows, so a request is always covered by a drain that *started* after it (the
- * chunk it announced is seen). The returned promise settles when that covering drain ended, so
- * callers can hand it to `event.waitUntil`.
+ * per chunk). Instead: while a drain runs, further requests nudge it (a drain sleeping through a
+ * backoff looks at the outbox again at once) and mark the scheduler dirty, and one more drain
+ * follows, so a request is always covered by a drain that *started* after it (the chunk it
+ * announced is seen). The returned promise settles when that covering drain ended, so callers can
+ * hand it to `event.waitUntil`.
  *
  * The lock (PIPELINE_LOCK) is shared by the worker and by pages that run the pipeline themselves
  * (no service worker), so two contexts never upload at once (DESIGN.md "Data flow").
@@ -26,6 +27,8 @@ export class DrainScheduler<Outcome> {
   constructor(
     private readonly drain: (reason: string) => Promise<Outcome>,
     private readonly locks: LockRunner | null,
+    /** Tells the running drain that new work may exist. */
+    private readonly nudge: () => void = () => {},
   ) {}
 
   /** Resolves with the outcome of the drain that covers this request; rejects if it threw. */
@@ -33,6 +36,7 @@ export class DrainScheduler<Outcome> {
     this.#reasons.push(reason);
     if (this.#running) {
       this.#dirty = true;
+      this.nudge();
       return this.#running;
     }
     const run = this.#loop().finally(() => {

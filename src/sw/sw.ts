@@ -5,9 +5,10 @@
  * pipeline of this origin; the policy lives in upload-host.ts.
  */
 import { consoleLogger } from '../shared/log.ts';
+import { PERIODIC_SYNC_TAG, SYNC_TAG } from '../shared/messages.ts';
 import { openOutbox } from '../shared/outbox/store.ts';
 import { installAppShell } from './app-shell.ts';
-import { registerUploadSync } from './background-sync.ts';
+import { installWakeups } from './background-sync.ts';
 import { createBrowserUploadHost } from './browser-ports.ts';
 import { installLifecycle, isSkipWaitingMessage } from './lifecycle.ts';
 import type { UploadHost } from './upload-host.ts';
@@ -19,20 +20,29 @@ installLifecycle(self);
 
 const logger = consoleLogger('outbox:sw');
 
-// Opened once per worker start; every handler awaits the same host. Event handlers must be added
-// synchronously during the first evaluation (later ones are ignored), hence the promise.
-const host: Promise<UploadHost> = openOutbox().then((outbox) =>
-  createBrowserUploadHost(outbox, {
-    origin: self.location.origin,
-    scope: self,
-    logModule: 'outbox:sw',
-    registerSync: () => registerUploadSync(self.registration),
-  }),
+// Event handlers must be added synchronously during the first evaluation (later ones are
+// ignored), so the Queue's sync listener is installed here and reaches the host through a promise.
+let resolveHost!: (h: UploadHost) => void;
+const host = new Promise<UploadHost>((resolve) => (resolveHost = resolve));
+const wakeups = installWakeups(self, (fallback) =>
+  // Without the Sync API the Queue calls this at every worker start: the start-up drain.
+  host.then((h) => (fallback ? h.start() : h.onSync(SYNC_TAG))),
 );
 
-// Start-up drain: whatever woke the worker (a page, a sync, a push), catch up with the outbox.
-host.then(
-  (h) => h.start(),
+// Opened once per worker start; every handler awaits the same host.
+openOutbox().then(
+  (outbox) => {
+    const h = createBrowserUploadHost(outbox, {
+      origin: self.location.origin,
+      scope: self,
+      logModule: 'outbox:sw',
+      registerSync: () => wakeups.registerSync(),
+      periodicSync: wakeups.periodic,
+    });
+    resolveHost(h);
+    // Start-up: whatever woke the worker (a page, a sync, a push), catch up with the outbox.
+    void h.start();
+  },
   (err: unknown) => logger.error({ err: String(err) }, 'outbox-open-failed'),
 );
 
@@ -42,10 +52,10 @@ self.addEventListener('message', (event) => {
 });
 
 self.addEventListener('online', () => {
-  void host.then((h) => h.drain('online'));
+  void host.then((h) => h.wake('online'));
 });
 
-self.addEventListener('sync', (event) => {
-  // Rejects only when online with uploads left, so Chromium retries it later (upload-host.ts).
-  event.waitUntil(host.then((h) => h.onSync(event.tag, event.lastChance)));
+self.addEventListener('periodicsync', (event) => {
+  const e = event as ExtendableEvent & { tag?: string };
+  if (e.tag === PERIODIC_SYNC_TAG) e.waitUntil(host.then((h) => h.wake(`periodic:${PERIODIC_SYNC_TAG}`)));
 });

@@ -6,12 +6,15 @@
  * tests/sw/upload-host.test.ts runs it with fakes.
  *
  * Rules (DESIGN.md "Browser tests" and "Lessons from peers"):
- * - Drain on start-up, `online`, every valid page message, and `sync`; a sync also gives failed
- *   chunks a new round of attempts.
+ * - Drain on start-up, `online`, every valid page message, `sync` and `periodicsync`. Start-up,
+ *   `online`, the syncs and a timer first make everything that waits for the server due at once
+ *   (`wakeAll`); answers that need the user stay failed until the user's Retry.
+ * - A drain keeps the context alive while it sleeps through backoffs (its event's `waitUntil`),
+ *   up to the pipeline's maxDrainMs; a server that is down for a minute is waited out inside it.
  * - A drain that ends with work left while the browser is offline registers the sync tag, so the
  *   browser wakes the worker when connectivity returns, even after every tab closed.
  * - Online with work left (server unreachable or failing, long backoff, a drain that threw): a
- *   timer retries while the worker lives, and the tag is registered as a safety net for when the
+ *   timer wakes it while the context lives, and the tag is registered as a safety net for when the
  *   browser stops the worker with no page open. Chromium fires an online registration at once; that
  *   sync's drain, still failing, *rejects on purpose*, which puts the tag into Chromium's retry
  *   backoff (minutes, a few attempts): the only wake-up a stopped worker gets while the server is
@@ -20,6 +23,8 @@
  * - A sync that ends offline, blocked on auth, done, or on its last chance resolves: offline, the
  *   tag is pending again and fires on reconnect; a rejected sync would instead sit out the backoff
  *   (DESIGN.md: neither an online toggle nor re-registering re-fires it soon).
+ * - While recordings are unfinished, a Periodic Background Sync tag is registered where the
+ *   browser grants one (an installed app in Chromium), and unregistered once all are done.
  */
 import type { PageToWorker, WorkerToPage } from '../shared/messages.ts';
 import { parsePageMessage } from '../shared/messages.ts';
@@ -28,14 +33,15 @@ import type { Logger } from '../shared/log.ts';
 import { DrainScheduler, type LockRunner } from './drain-scheduler.ts';
 import type { DrainOutcome } from './pipeline/ports.ts';
 
-/** Online but the server could not be reached and gave no backoff deadline: try again after this. */
+/** Online but the drain threw and gave no backoff deadline: try again after this. */
 export const UNREACHABLE_RETRY_MS = 30_000;
 
-export type DrainResult = DrainOutcome;
 /** What the host needs of UploadPipeline (src/sw/pipeline/pipeline.ts). */
 export interface HostedPipeline {
-  drain(reason: string): Promise<DrainResult>;
-  retry(recordingId?: string): Promise<DrainResult>;
+  drain(reason: string): Promise<DrainOutcome>;
+  nudge(): void;
+  retry(recordingId?: string): Promise<void>;
+  wakeAll(why: string): Promise<void>;
   snapshot(): Promise<ProgressSnapshot>;
   onProgress(cb: (s: ProgressSnapshot) => void): () => void;
 }
@@ -44,6 +50,8 @@ export interface UploadHostPorts {
   pipeline: HostedPipeline;
   /** Registers the Background Sync tag; may reject (unsupported, permission denied). Null in a page. */
   registerSync: (() => Promise<void>) | null;
+  /** Periodic Background Sync, where the browser offers it; null elsewhere and in a page. */
+  periodicSync: { register(): Promise<void>; unregister(): Promise<void> } | null;
   publish(message: WorkerToPage): void;
   isOnline(): boolean;
   now(): number;
@@ -55,25 +63,29 @@ export interface UploadHostPorts {
 
 export class UploadHost {
   readonly #ports: UploadHostPorts;
-  readonly #scheduler: DrainScheduler<DrainResult>;
-  #pendingRetry: { recordingId?: string } | null = null;
+  readonly #scheduler: DrainScheduler<DrainOutcome>;
   #cancelTimer: (() => void) | null = null;
   #phases = new Map<string, string>();
   #authRequired = false;
   #seeded: Promise<void> | null = null;
+  #started: Promise<void> | null = null;
   #syncsFiring = 0;
+  /** Whether our periodic tag is registered (null: unknown, as after a worker start). */
+  #periodic: boolean | null = null;
 
   constructor(ports: UploadHostPorts) {
     this.#ports = ports;
-    this.#scheduler = new DrainScheduler((reason) => this.#drainOnce(reason), ports.locks);
+    this.#scheduler = new DrainScheduler((reason) => ports.pipeline.drain(reason), ports.locks, () => ports.pipeline.nudge());
     ports.pipeline.onProgress((s) => this.#onSnapshot(s));
   }
 
   /**
    * Seeds the "already announced" state from the current snapshot (so a restarted worker does
-   * not re-announce old completions), publishes it, then drains.
+   * not re-announce old completions), publishes it, then wakes everything that waits and drains.
    */
   start(): Promise<void> {
+    // Idempotent: the worker calls it once opened, and workbox's Queue again where Sync is missing.
+    if (this.#started) return this.#started;
     this.#seeded ??= this.#ports.pipeline.snapshot().then(
       (s) => {
         for (const r of s.recordings) this.#phases.set(r.recordingId, r.phase);
@@ -82,7 +94,8 @@ export class UploadHost {
       },
       (err: unknown) => this.#ports.logger.error({ err: String(err) }, 'snapshot-failed'),
     );
-    return this.#seeded.then(() => this.drain('startup'));
+    this.#started = this.#seeded.then(() => this.wake('startup'));
+    return this.#started;
   }
 
   /** A drain covering this request; never rejects (failures are logged and re-armed). */
@@ -90,8 +103,26 @@ export class UploadHost {
     await this.#drainCycle(reason);
   }
 
+  /**
+   * A wake-up that suggests the server may be reachable again (start-up, `online`, a periodic
+   * sync): whatever waits for the server is due now, then a drain. Never rejects.
+   */
+  async wake(reason: string): Promise<void> {
+    await this.#wakeAll(reason);
+    await this.#drainCycle(reason);
+  }
+
+  async #wakeAll(reason: string): Promise<void> {
+    await this.#seeded;
+    try {
+      await this.#ports.pipeline.wakeAll(reason);
+    } catch (err) {
+      this.#ports.logger.error({ reason, err: String(err) }, 'wake-failed');
+    }
+  }
+
   /** Drain, then re-arm; the outcome, or null when the drain threw. */
-  async #drainCycle(reason: string): Promise<DrainResult | null> {
+  async #drainCycle(reason: string): Promise<DrainOutcome | null> {
     await this.#seeded;
     try {
       const outcome = await this.#scheduler.request(reason);
@@ -105,16 +136,16 @@ export class UploadHost {
   }
 
   /**
-   * The `sync` event's work: failed chunks get a new round of attempts (an upload never gives up
-   * while its cause can pass: a sync, a reconnect or the user's retry each start a round), then the drain. Rejects (SyncRetryWanted) only when
-   * online with work left and more attempts to come, so that Chromium retries it later (rules above).
+   * The `sync` event's work: whatever waits for the server is due now, then the drain. Rejects
+   * (SyncRetryWanted) only when online with work left and more attempts to come, so that the
+   * browser retries it later (rules above).
    */
-  async onSync(tag: string, lastChance: boolean): Promise<void> {
+  async onSync(tag: string, lastChance = false): Promise<void> {
     this.#ports.logger.info({ tag, lastChance, online: this.#ports.isOnline() }, 'sync-event');
-    this.#pendingRetry = {};
     this.#syncsFiring++;
-    let outcome: DrainResult | null;
+    let outcome: DrainOutcome | null;
     try {
+      await this.#wakeAll(`sync:${tag}`);
       outcome = await this.#drainCycle(`sync:${tag}`);
     } finally {
       this.#syncsFiring--;
@@ -136,7 +167,7 @@ export class UploadHost {
     return this.#handle(msg);
   }
 
-  #handle(msg: PageToWorker): Promise<void> {
+  async #handle(msg: PageToWorker): Promise<void> {
     switch (msg.type) {
       case 'pipeline/progress-request':
         return this.#ports.pipeline.snapshot().then(
@@ -144,8 +175,13 @@ export class UploadHost {
           (err: unknown) => this.#ports.logger.error({ err: String(err) }, 'snapshot-failed'),
         );
       case 'pipeline/retry':
-        // A retry of everything absorbs a narrower one pending in the same coalesced drain.
-        this.#pendingRetry = this.#pendingRetry && !this.#pendingRetry.recordingId ? this.#pendingRetry : msg.recordingId ? { recordingId: msg.recordingId } : {};
+        await this.#seeded;
+        try {
+          this.#ports.logger.info({ recordingId: msg.recordingId ?? null }, 'retry-failed-chunks');
+          await this.#ports.pipeline.retry(msg.recordingId);
+        } catch (err) {
+          this.#ports.logger.error({ err: String(err) }, 'retry-failed');
+        }
         return this.drain(msg.type);
       case 'auth/token-changed':
         this.#authRequired = false;
@@ -158,18 +194,11 @@ export class UploadHost {
     }
   }
 
-  #drainOnce(reason: string): Promise<DrainResult> {
-    const retry = this.#pendingRetry;
-    this.#pendingRetry = null;
-    if (!retry) return this.#ports.pipeline.drain(reason);
-    this.#ports.logger.info({ reason, recordingId: retry.recordingId ?? null }, 'retry-failed-chunks');
-    return this.#ports.pipeline.retry(retry.recordingId);
-  }
-
-  async #afterDrain(outcome: DrainResult, reason: string): Promise<void> {
+  async #afterDrain(outcome: DrainOutcome, reason: string): Promise<void> {
     this.#ports.logger.info({ reason, ...outcome }, 'drain-ended');
     this.#cancelTimer?.();
     this.#cancelTimer = null;
+    await this.#periodicSync(!outcome.done);
     if (outcome.done) return;
     if (outcome.blocked === 'auth') {
       this.#announceAuth();
@@ -178,6 +207,20 @@ export class UploadHost {
     await this.#rearm(outcome.nextWakeAt, outcome.blocked ?? 'backoff');
   }
 
+  /** One more wake-up while recordings are unfinished, where the browser grants it. */
+  async #periodicSync(want: boolean): Promise<void> {
+    const periodic = this.#ports.periodicSync;
+    if (!periodic || this.#periodic === want) return;
+    try {
+      await (want ? periodic.register() : periodic.unregister());
+      this.#periodic = want;
+      this.#ports.logger.info({ registered: want }, 'periodic-sync');
+    } catch (err) {
+      // Not installed, or not granted: the other wake-ups remain. Do not ask again this life.
+      this.#periodic = want;
+      this.#ports.logger.info({ want, err: String(err) }, 'periodic-sync-unavailable');
+    }
+  }
   /** Work is left: a sync if the browser is offline; online, a timer plus the sync safety net. */
   async #rearm(nextWakeAt: number | null, why: string): Promise<void> {
     if (!this.#ports.isOnline()) {
@@ -186,7 +229,7 @@ export class UploadHost {
     }
     const at = nextWakeAt ?? this.#ports.now() + UNREACHABLE_RETRY_MS;
     this.#cancelTimer?.();
-    this.#cancelTimer = this.#ports.setTimer(Math.max(0, at - this.#ports.now()), () => void this.drain(`timer:${why}`));
+    this.#cancelTimer = this.#ports.setTimer(Math.max(0, at - this.#ports.now()), () => void this.wake(`timer:${why}`));
     if (this.#syncsFiring === 0) await this.#registerSync(`online:${why}`);
   }
 

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { SYNC_TAG } from '../../src/shared/messages.ts';
 import {
   chunkStates,
   dispatchSync,
@@ -81,10 +82,10 @@ describe('worker uploads', { timeout: 60_000 }, () => {
     await env.context.setOffline(false);
     await expectServerCopy(env, rec);
     const syncs = logEvents(env.console, 'sync-event').slice(syncsBefore);
-    expect(syncs.map((e) => [e.tag, e.online])).toContainEqual(['outbox-upload', true]);
+    expect(syncs.map((e) => [e.tag, e.online])).toContainEqual([SYNC_TAG, true]);
     // The drain that emptied the outbox ran inside that sync event (its log may trail the server).
     await expect
-      .poll(() => logEvents(env!.console, 'drain-ended').some((e) => String(e.reason).includes('sync:outbox-upload') && e.done === true), { timeout: 10_000 })
+      .poll(() => logEvents(env!.console, 'drain-ended').some((e) => String(e.reason).includes(`sync:${SYNC_TAG}`) && e.done === true), { timeout: 10_000 })
       .toBe(true);
     expect(env.context.pages()).toHaveLength(0);
     console.info(`[e2e] 6 chunks completed ${Date.now() - onlineAt} ms after going online, no page open`);

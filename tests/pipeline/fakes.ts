@@ -12,7 +12,7 @@ import { sha256Hex } from '../../src/shared/digest.ts';
 import type { Logger } from '../../src/shared/log.ts';
 import { openOutbox, type Outbox } from '../../src/shared/outbox/store.ts';
 import { toRanges } from '../../src/shared/ranges.ts';
-import type { ChunkUpload, Clock, Connectivity, Transport } from '../../src/sw/pipeline/ports.ts';
+import type { ChunkPut, Clock, Connectivity, Transport } from '../../src/sw/pipeline/ports.ts';
 import { TransportError } from '../../src/sw/pipeline/transport-error.ts';
 
 export const T0 = 1_700_000_000_000;
@@ -131,7 +131,7 @@ export class FakeServer implements Transport {
   acceptToken: string | null = null;
   getToken: () => Promise<string | null> = async () => null;
   onInit: (req: InitRequest) => Fault | undefined = () => undefined;
-  onChunk: (req: ChunkUpload, nth: number) => Fault | undefined = () => undefined;
+  onChunk: (req: ChunkPut, nth: number) => Fault | undefined = () => undefined;
   onFinalize: (req: FinalizeRequest) => Fault | undefined = () => undefined;
 
   release(n = 1): number {
@@ -188,7 +188,7 @@ export class FakeServer implements Transport {
     });
   }
 
-  putChunk(req: ChunkUpload, signal?: AbortSignal): Promise<ChunkResponse> {
+  putChunk(req: ChunkPut, signal?: AbortSignal): Promise<ChunkResponse> {
     const nth = this.calls.filter((c) => c.op === 'chunk' && c.index === req.index).length + 1;
     const fault = this.onChunk(req, nth);
     return this.enter('chunk', fault, signal, async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toUploadProgress, type ProgressSnapshot } from '../../src/shared/progress.ts';
 import { recordInto } from './fakes.ts';
-import { REC_A, settle, setup } from './harness.ts';
+import { REC_A, settle, setup, until } from './harness.ts';
 
 describe('progress', () => {
   it('reports the right numbers at every step of an upload', async () => {
@@ -16,16 +16,18 @@ describe('progress', () => {
 
     h.server.gated = true;
     const run = h.pipeline.drain('test');
-    await settle();
+    // Wait on the next request reaching the server's gate, not on a number of timer rounds.
+    const atGate = () => until(() => h.server.waitingAtGate === 1);
+    await atGate();
     h.server.release(1); // init
     for (let k = 1; k <= 4; k++) {
-      await settle();
+      await atGate();
       const mid = await h.pipeline.snapshot();
       expect(mid.overall).toMatchObject({ uploaded: k - 1, totalQueued: 4, pending: 4 - k, percentage: (k - 1) * 25, hasSession: true, isUploading: true });
       expect(mid.recordings[0]).toMatchObject({ uploading: 1, bytesUploaded: (k - 1) * 100 });
       h.server.release(1);
     }
-    await settle();
+    await atGate();
     const finalizing = await h.pipeline.snapshot();
     expect(finalizing.recordings[0]).toMatchObject({ phase: 'finalizing', uploaded: 4, percentage: 100 });
     h.server.release(1); // finalize
@@ -45,9 +47,9 @@ describe('progress', () => {
     expect(seen.at(-1)!.recordings[0]!.phase).toBe('complete');
   });
 
-  it('shows waiting-network offline, retrying during backoff, and failed counts', async () => {
+  it('shows waiting-network offline, retrying during backoff, then waiting-server with the next try', async () => {
     const h = await setup({ online: false, settings: { maxAttempts: 2 } });
-    await recordInto(h.outbox, REC_A, 2);
+    await recordInto(h.outbox, REC_A, 1);
     await h.pipeline.drain('offline');
     let s = await h.pipeline.snapshot();
     expect(s.overall.isOnline).toBe(false);
@@ -61,9 +63,15 @@ describe('progress', () => {
     s = await h.pipeline.snapshot();
     expect(s.recordings[0]).toMatchObject({ phase: 'retrying', retry: { index: 0, attempt: 1, maxAttempts: 2, nextAttemptAt: h.clock.now() + 1000 } });
     h.clock.advance(1000);
+    for (let i = 0; i < 50 && !(h.clock.waiting > 0 && (await h.outbox.chunkCounts(REC_A)).failed === 1); i++) await settle(2);
+    s = await h.pipeline.snapshot();
+    // Attempts spent: shown failed, but waiting for the server with a next try 45 s away.
+    expect(s.overall).toMatchObject({ failed: 1, uploaded: 0, totalQueued: 1, percentage: 0 });
+    expect(s.recordings[0]).toMatchObject({ phase: 'waiting-server', failed: 1, waiting: 1, nextTryAt: h.clock.now() + 45_000, lastError: { code: 'service_unavailable' } });
+    h.server.onChunk = () => undefined;
+    h.clock.advance(45_000);
     await run;
     s = await h.pipeline.snapshot();
-    expect(s.overall).toMatchObject({ failed: 1, uploaded: 1, totalQueued: 2, percentage: 50 });
-    expect(s.recordings[0]).toMatchObject({ phase: 'incomplete', missing: [0], lastError: { code: 'service_unavailable' } });
+    expect(s.recordings[0]).toMatchObject({ phase: 'complete', failed: 0, waiting: 0, nextTryAt: null });
   });
 });

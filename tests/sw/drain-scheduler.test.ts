@@ -8,19 +8,26 @@ function deferred<T = void>() {
 }
 
 describe('DrainScheduler', () => {
-  it('coalesces requests made during a drain into exactly one more drain', async () => {
+  it('coalesces requests made during a drain into exactly one more drain, nudging the running one', async () => {
     const gates: Array<ReturnType<typeof deferred<number>>> = [];
     const reasons: string[] = [];
-    const s = new DrainScheduler<number>((reason) => {
-      reasons.push(reason);
-      const g = deferred<number>();
-      gates.push(g);
-      return g.promise;
-    }, null);
+    let nudges = 0;
+    const s = new DrainScheduler<number>(
+      (reason) => {
+        reasons.push(reason);
+        const g = deferred<number>();
+        gates.push(g);
+        return g.promise;
+      },
+      null,
+      () => void nudges++,
+    );
     const first = s.request('a');
     const second = s.request('b');
     const third = s.request('c');
     expect(reasons).toEqual(['a']);
+    // A drain sleeping through a backoff must look at the outbox again now, not in 45 s.
+    expect(nudges).toBe(2);
     gates[0]!.resolve(1);
     await new Promise((r) => setTimeout(r, 0));
     expect(reasons).toEqual(['a', 'b,c']);

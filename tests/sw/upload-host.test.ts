@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/shared/log.ts';
 import type { WorkerToPage } from '../../src/shared/messages.ts';
 import type { ProgressSnapshot, RecordingProgress } from '../../src/shared/progress.ts';
-import { SyncRetryWanted, UploadHost, type DrainResult, type HostedPipeline } from '../../src/sw/upload-host.ts';
+import { SyncRetryWanted, UploadHost, type HostedPipeline } from '../../src/sw/upload-host.ts';
+import type { DrainOutcome } from '../../src/sw/pipeline/ports.ts';
 
 const REC = '0b7c6a9e-3f7b-4a53-9d7e-2f0f6c1b5a11';
-const DONE: DrainResult = { done: true, blocked: null, nextWakeAt: null, failed: 0 };
+const DONE: DrainOutcome = { done: true, blocked: null, nextWakeAt: null, failed: 0 };
 
 function snapshot(recordings: Array<Partial<RecordingProgress>> = [], authRequired = false): ProgressSnapshot {
   return {
@@ -13,13 +14,13 @@ function snapshot(recordings: Array<Partial<RecordingProgress>> = [], authRequir
     overall: { uploaded: 0, totalQueued: 0, failed: 0, pending: 0, percentage: 0, isOnline: true, hasSession: false, isUploading: false, authRequired },
     recordings: recordings.map((r) => ({
       recordingId: REC, title: null, phase: 'uploading', uploaded: 0, totalQueued: 0, pending: 0, uploading: 0, failed: 0,
-      percentage: 0, bytesUploaded: 0, bytesQueued: 0, hasSession: true, retry: null, videoId: null, shareUrl: null, missing: null, lastError: null,
+      percentage: 0, waiting: 0, nextTryAt: null, bytesUploaded: 0, bytesQueued: 0, hasSession: true, retry: null, videoId: null, shareUrl: null, missing: null, lastError: null,
       ...r,
     })),
   };
 }
 
-function makeHost(opts: { outcomes?: DrainResult[]; online?: boolean; initial?: ProgressSnapshot; syncRejects?: boolean } = {}) {
+function makeHost(opts: { outcomes?: DrainOutcome[]; online?: boolean; initial?: ProgressSnapshot; syncRejects?: boolean; periodic?: boolean } = {}) {
   const outcomes = [...(opts.outcomes ?? [])];
   const calls: string[] = [];
   const published: WorkerToPage[] = [];
@@ -28,7 +29,9 @@ function makeHost(opts: { outcomes?: DrainResult[]; online?: boolean; initial?: 
   let progressCb: ((s: ProgressSnapshot) => void) | null = null;
   const pipeline: HostedPipeline = {
     drain: async (reason) => (calls.push(`drain:${reason}`), outcomes.shift() ?? DONE),
-    retry: async (id) => (calls.push(`retry:${id ?? '*'}`), outcomes.shift() ?? DONE),
+    retry: async (id) => void calls.push(`retry:${id ?? '*'}`),
+    wakeAll: async (why) => void calls.push(`wake:${why}`),
+    nudge: () => void calls.push('nudge'),
     snapshot: async () => opts.initial ?? snapshot(),
     onProgress: (cb) => ((progressCb = cb), () => {}),
   };
@@ -38,6 +41,9 @@ function makeHost(opts: { outcomes?: DrainResult[]; online?: boolean; initial?: 
       syncs++;
       if (opts.syncRejects) throw new DOMException('denied', 'NotAllowedError');
     },
+    periodicSync: opts.periodic
+      ? { register: async () => void calls.push('periodic:register'), unregister: async () => void calls.push('periodic:unregister') }
+      : null,
     publish: (m) => published.push(m),
     isOnline: () => opts.online ?? true,
     now: () => 1000,
@@ -49,11 +55,17 @@ function makeHost(opts: { outcomes?: DrainResult[]; online?: boolean; initial?: 
 }
 
 describe('UploadHost', () => {
-  it('publishes a first snapshot and drains on start-up', async () => {
+  it('publishes a first snapshot, wakes whatever waits for the server, and drains on start-up', async () => {
     const h = makeHost();
     await h.host.start();
     expect(h.published.map((m) => m.type)).toEqual(['pipeline/progress']);
-    expect(h.calls).toEqual(['drain:startup']);
+    expect(h.calls).toEqual(['wake:startup', 'drain:startup']);
+  });
+
+  it('wakes whatever waits and drains on `online`', async () => {
+    const h = makeHost();
+    await h.host.wake('online');
+    expect(h.calls).toEqual(['wake:online', 'drain:online']);
   });
 
   it('drains on every valid page message and ignores invalid ones', async () => {
@@ -65,10 +77,10 @@ describe('UploadHost', () => {
     expect(h.calls).toEqual(['drain:outbox/chunk-added', 'drain:settings/changed']);
   });
 
-  it('routes a retry message to pipeline.retry for that recording', async () => {
+  it('routes a retry message to pipeline.retry for that recording, then drains', async () => {
     const h = makeHost();
     await h.host.onMessage({ type: 'pipeline/retry', recordingId: REC });
-    expect(h.calls).toEqual([`retry:${REC}`]);
+    expect(h.calls).toEqual([`retry:${REC}`, 'drain:pipeline/retry']);
   });
 
   it('answers a progress request with a snapshot and no drain', async () => {
@@ -90,10 +102,17 @@ describe('UploadHost', () => {
     expect(h.syncs()).toBe(0);
   });
 
-  it('retries failed chunks of every recording on a sync event', async () => {
+  it('on a sync event wakes whatever waits for the server (not the user-action failures) and drains', async () => {
     const h = makeHost();
     await h.host.onSync('outbox-upload', false);
-    expect(h.calls).toEqual(['retry:*']);
+    expect(h.calls).toEqual(['wake:sync:outbox-upload', 'drain:sync:outbox-upload']);
+  });
+
+  it('registers a periodic sync while work is left and unregisters it when all is done', async () => {
+    const left: DrainOutcome = { done: false, blocked: null, nextWakeAt: 9000, failed: 1 };
+    const h = makeHost({ outcomes: [left, left, DONE, DONE], periodic: true });
+    for (const r of ['a', 'b', 'c', 'd']) await h.host.drain(r);
+    expect(h.calls.filter((c) => c.startsWith('periodic'))).toEqual(['periodic:register', 'periodic:unregister']);
   });
 
   it('resolves the sync handler even when uploads fail and sync registration is refused', async () => {
@@ -109,11 +128,11 @@ describe('UploadHost', () => {
     expect(h.timers.map((t) => t.ms)).toEqual([8000]);
     h.timers[0]!.fn();
     await new Promise((r) => setTimeout(r, 0));
-    expect(h.calls).toEqual(['drain:test', 'drain:timer:backoff']);
+    expect(h.calls).toEqual(['drain:test', 'wake:timer:backoff', 'drain:timer:backoff']);
   });
 
   it('announces auth/required once per episode and again after a new token', async () => {
-    const blocked: DrainResult = { done: false, blocked: 'auth', nextWakeAt: null, failed: 0 };
+    const blocked: DrainOutcome = { done: false, blocked: 'auth', nextWakeAt: null, failed: 0 };
     const h = makeHost({ outcomes: [blocked, blocked, blocked] });
     await h.host.drain('a');
     await h.host.drain('b');
@@ -142,10 +161,10 @@ describe('UploadHost', () => {
   });
 
   it('resolves a sync on its last chance, when done, or when blocked on auth', async () => {
-    const stuck: DrainResult = { done: false, blocked: 'offline', nextWakeAt: null, failed: 0 };
+    const stuck: DrainOutcome = { done: false, blocked: 'offline', nextWakeAt: null, failed: 0 };
     await expect(makeHost({ outcomes: [stuck] }).host.onSync('outbox-upload', true)).resolves.toBeUndefined();
     await expect(makeHost({ outcomes: [DONE] }).host.onSync('outbox-upload', false)).resolves.toBeUndefined();
-    const auth: DrainResult = { done: false, blocked: 'auth', nextWakeAt: null, failed: 0 };
+    const auth: DrainOutcome = { done: false, blocked: 'auth', nextWakeAt: null, failed: 0 };
     await expect(makeHost({ outcomes: [auth] }).host.onSync('outbox-upload', false)).resolves.toBeUndefined();
   });
 
@@ -161,8 +180,12 @@ describe('UploadHost', () => {
       const timers: number[] = [];
       let syncs = 0;
       const host = new UploadHost({
-        pipeline: { drain: async () => { throw new Error('idb gone'); }, retry: async () => DONE, snapshot: async () => snapshot(), onProgress: () => () => {} },
+        pipeline: {
+          drain: async () => { throw new Error('idb gone'); }, retry: async () => {}, wakeAll: async () => {}, nudge: () => {},
+          snapshot: async () => snapshot(), onProgress: () => () => {},
+        },
         registerSync: async () => { syncs++; },
+        periodicSync: null,
         publish: () => {}, isOnline: () => online, now: () => 0, setTimer: (ms) => (timers.push(ms), () => {}), locks: null, logger: silentLogger,
       });
       await expect(host.drain('x')).resolves.toBeUndefined();

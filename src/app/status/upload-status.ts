@@ -1,6 +1,8 @@
 /**
  * Upload status of one recording: progress bar, uploaded/total and %, a status line announced
- * politely to screen readers, "Retry upload" after failures, and the share link once complete.
+ * politely to screen readers, "Retry now" while waiting for the server and "Retry upload" after
+ * failures, and the share link once complete. While it waits for the server it re-renders once a
+ * second so "next try in 40 s" counts down.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { RecordingProgress } from '../../shared/progress.ts';
@@ -13,7 +15,11 @@ export class UploadStatus extends LitElement {
     recorder: { attribute: false },
     online: { type: Boolean },
     copied: { state: true },
+    now: { state: true },
   };
+
+  /** Background Sync exists in this browser (Chromium); Firefox and Safari upload only while the app is open. */
+  static readonly backgroundSync = typeof globalThis !== 'undefined' && 'SyncManager' in globalThis;
 
   /** The pipeline's progress for this recording, or null before the first snapshot names it. */
   declare progress: RecordingProgress | null;
@@ -22,6 +28,8 @@ export class UploadStatus extends LitElement {
   /** Browser connectivity. */
   declare online: boolean;
   declare copied: boolean;
+  declare now: number;
+  #tick: ReturnType<typeof setInterval> | null = null;
 
   constructor() {
     super();
@@ -29,6 +37,17 @@ export class UploadStatus extends LitElement {
     this.recorder = null;
     this.online = true;
     this.copied = false;
+    this.now = Date.now();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#stopTick();
+  }
+
+  #stopTick(): void {
+    if (this.#tick !== null) clearInterval(this.#tick);
+    this.#tick = null;
   }
 
   static override styles = [
@@ -45,6 +64,7 @@ export class UploadStatus extends LitElement {
       .dot.recording { background: var(--danger); animation: pulse 1.2s ease-in-out infinite; }
       @keyframes pulse { 50% { opacity: 0.35; } }
       @media (prefers-reduced-motion: reduce) { .dot.recording { animation: none; } }
+      .countdown { font-variant-numeric: tabular-nums; margin-right: auto; font-weight: 600; }
       .counts { font-variant-numeric: tabular-nums; color: var(--muted); font-size: 0.9375rem; }
       .bar { height: 10px; border-radius: 999px; background: var(--surface-2); overflow: hidden; margin: 10px 0 8px; border: 1px solid var(--border); }
       .fill { height: 100%; background: var(--accent); border-radius: inherit; transition: width 0.2s ease; }
@@ -58,7 +78,9 @@ export class UploadStatus extends LitElement {
   ];
 
   override render() {
-    const s = deriveStatus(this.progress, { recorder: this.recorder, online: this.online });
+    const s = deriveStatus(this.progress, { recorder: this.recorder, online: this.online, now: this.now, backgroundSync: UploadStatus.backgroundSync });
+    if (s.kind === 'waiting-server' && this.#tick === null) this.#tick = setInterval(() => (this.now = Date.now()), 1000);
+    if (s.kind !== 'waiting-server') this.#stopTick();
     const dot = s.kind === 'recording' ? 'recording' : s.tone;
     const fill = s.kind === 'complete' ? 'ok' : s.kind === 'failed' ? 'danger' : '';
     return html`
@@ -67,7 +89,10 @@ export class UploadStatus extends LitElement {
           <span class="dot ${dot}" aria-hidden="true"></span>
           <span>${s.label}</span>
         </div>
-        <span class="counts" data-testid="upload-counts">${s.uploaded} / ${s.total} chunks uploaded · ${s.percent} %</span>
+        ${s.countdown ? html`<span class="countdown" data-testid="next-try">— ${s.countdown}</span>` : nothing}
+        <span class="counts" data-testid="upload-counts"
+          >${s.showPercent ? `${s.uploaded} / ${s.total} chunks uploaded · ${s.percent} %` : s.total > 0 ? `${s.uploaded} of ${s.total} chunks on the server` : ''}</span
+        >
       </div>
       <div
         class="bar"
@@ -82,7 +107,7 @@ export class UploadStatus extends LitElement {
       </div>
       ${s.detail ? html`<p class="muted small">${s.detail}</p>` : nothing}
       ${s.canRetry
-        ? html`<div class="actions"><button class="primary" @click=${this.retry}>Retry upload</button></div>`
+        ? html`<div class="actions"><button class="primary" @click=${this.retry}>${s.retryLabel}</button></div>`
         : nothing}
       ${s.shareUrl
         ? html`<div class="share">
@@ -97,6 +122,7 @@ export class UploadStatus extends LitElement {
   }
 
   private retry(): void {
+    this.now = Date.now();
     const recordingId = this.progress?.recordingId;
     if (!recordingId) return;
     this.dispatchEvent(new CustomEvent('retry-upload', { detail: { recordingId }, bubbles: true, composed: true }));

@@ -2,6 +2,10 @@
  * createUploadClient: the page's single entry to the uploader (types.ts). It prefers the service
  * worker and falls back to running the pipeline in the page; the UI sees the same progress feed
  * and messages either way.
+ *
+ * While the page is open and something waits for the server, the page also asks for a drain when
+ * the announced next try is due: the worker's own timer dies with the worker, and Chromium stops
+ * an idle worker after 30 s even with pages open; a message starts it again.
  */
 import type { PageToWorker } from '../../shared/messages.ts';
 import type { Outbox } from '../../shared/outbox/store.ts';
@@ -24,6 +28,14 @@ export function createUploadClient(outbox: Outbox, opts: UploadClientOptions = {
   // Notifications before start() resolved are kept and delivered in order once a host exists.
   const early: PageToWorker[] = [];
   const post = (m: PageToWorker) => (send ? send(m) : early.push(m));
+  let wakeTimer: { at: number; id: ReturnType<typeof setTimeout> } | null = null;
+  feed.progress.add((s) => {
+    const due = s.recordings.filter((r) => r.phase === 'waiting-server' && r.nextTryAt !== null).map((r) => r.nextTryAt!);
+    const at = due.length > 0 ? Math.min(...due) : null;
+    if (wakeTimer && wakeTimer.at === at) return;
+    if (wakeTimer) clearTimeout(wakeTimer.id);
+    wakeTimer = at === null ? null : { at, id: setTimeout(() => ((wakeTimer = null), post({ type: 'pipeline/drain' })), Math.max(0, at - Date.now()) + 1000) };
+  });
 
   async function startHost(): Promise<UploadHost> {
     feed.open();

@@ -20,8 +20,9 @@ export class PageHost {
       scope: window,
       logModule: 'outbox:app:pipeline-fallback',
       registerSync: null,
+      periodicSync: null,
     });
-    window.addEventListener('online', () => void this.#host.drain('online'));
+    window.addEventListener('online', () => void this.#host.wake('online'));
   }
 
   start(): Promise<void> {

@@ -29,16 +29,6 @@ export type RecordingPatch = Partial<
   >
 >;
 
-export interface UploadAnalytics {
-  chunksUploaded: number;
-  /** Attempts spent on confirmed chunks beyond the first. */
-  retries: number;
-  /** Confirmed chunks / attempts made on chunks that are settled (uploaded or failed). */
-  successRate: number | null;
-  meanUploadMs: number | null;
-  failedChunks: number;
-}
-
 export class OutboxQueue {
   constructor(
     protected readonly db: OutboxDatabase,
@@ -114,35 +104,68 @@ export class OutboxQueue {
   }
 
   /**
-   * Claims up to `limit` pending chunks of one recording whose backoff has elapsed, in index
-   * order, marking them `uploading` in the same transaction. Returns them with their bytes.
+   * Claims up to `limit` chunks of one recording whose backoff has elapsed, marking them
+   * `uploading` in the same transaction: pending ones in index order, then failed ones that wait
+   * for the server (a failed chunk with a `nextAttemptAt`; one without needs the user). Returns
+   * them with their bytes.
    */
   async claimReadyChunks(recordingId: string, limit: number, now: number): Promise<ChunkRecord[]> {
     if (limit <= 0) return [];
     return this.write(['chunks'], async (tx) => {
       const out: ChunkRecord[] = [];
       const idx = tx.objectStore('chunks').index('by-recording-state');
-      for (let c = await idx.openCursor([recordingId, 'pending']); c && out.length < limit; c = await c.continue()) {
-        if (c.value.data === null) continue;
-        if (c.value.nextAttemptAt !== null && c.value.nextAttemptAt > now) continue;
-        const claimed: ChunkRecord = { ...c.value, state: 'uploading' };
-        await c.update(claimed);
-        out.push(claimed);
+      for (const state of ['pending', 'failed'] as const) {
+        for (let c = await idx.openCursor([recordingId, state]); c && out.length < limit; c = await c.continue()) {
+          if (c.value.data === null) continue;
+          const due = c.value.nextAttemptAt === null ? state === 'pending' : c.value.nextAttemptAt <= now;
+          if (!due) continue;
+          const claimed: ChunkRecord = { ...c.value, state: 'uploading' };
+          await c.update(claimed);
+          out.push(claimed);
+        }
       }
       return out;
     });
   }
 
-  /** Earliest backoff deadline among pending chunks, or null. */
+  /** Earliest backoff deadline among pending chunks and failed ones waiting for the server, or null. */
   async earliestBackoff(): Promise<number | null> {
     let min: number | null = null;
     const tx = this.db.transaction('chunks');
-    for (let c = await tx.store.index('by-state').openCursor('pending'); c; c = await c.continue()) {
-      const t = c.value.nextAttemptAt;
-      if (t !== null && (min === null || t < min)) min = t;
+    for (const state of ['pending', 'failed'] as const) {
+      for (let c = await tx.store.index('by-state').openCursor(state); c; c = await c.continue()) {
+        const t = c.value.nextAttemptAt;
+        if (t !== null && c.value.data !== null && (min === null || t < min)) min = t;
+      }
     }
     await tx.done;
     return min;
+  }
+
+  /**
+   * Every chunk that waits for the server — pending in backoff, or failed with a next attempt —
+   * becomes due at `now` (a wake-up: the server answered again, online, sync, start-up). Failed
+   * chunks without a next attempt need the user and are left alone. Returns how many were moved
+   * and which failed chunks wait.
+   */
+  async rearmWaiting(now: number): Promise<{ rearmed: number; failedWaiting: { recordingId: string; index: number }[] }> {
+    return this.write(['chunks'], async (tx) => {
+      let rearmed = 0;
+      const failedWaiting: { recordingId: string; index: number }[] = [];
+      const byState = tx.objectStore('chunks').index('by-state');
+      for (const state of ['pending', 'failed'] as const) {
+        for (let c = await byState.openCursor(state); c; c = await c.continue()) {
+          const t = c.value.nextAttemptAt;
+          if (t === null || c.value.data === null) continue;
+          if (state === 'failed') failedWaiting.push({ recordingId: c.value.recordingId, index: c.value.index });
+          if (t > now) {
+            await c.update({ ...c.value, nextAttemptAt: now });
+            rearmed++;
+          }
+        }
+      }
+      return { rearmed, failedWaiting };
+    });
   }
 
   /** Confirms a chunk after a 2xx whose SHA-256 matched; the bytes stay until the video is complete. */
@@ -176,13 +199,21 @@ export class OutboxQueue {
     }));
   }
 
-  /** Out of attempts or a final answer: failed, and kept (never dropped). */
-  async markChunkFailed(recordingId: string, index: number, error: LastError, opts: { burn?: boolean } = {}): Promise<void> {
+  /**
+   * Failed, and kept (never dropped). With `nextAttemptAt` the chunk spent its attempts but waits
+   * for the server and is claimed again then; without, it waits for the user's Retry.
+   */
+  async markChunkFailed(
+    recordingId: string,
+    index: number,
+    error: LastError,
+    opts: { burn?: boolean; nextAttemptAt?: number | null } = {},
+  ): Promise<void> {
     await this.updateChunk(recordingId, index, (c) => ({
       ...c,
       state: 'failed',
       attempts: c.attempts + (opts.burn === false ? 0 : 1),
-      nextAttemptAt: null,
+      nextAttemptAt: opts.nextAttemptAt ?? null,
       lastError: error,
     }));
   }
@@ -267,40 +298,6 @@ export class OutboxQueue {
       await tx.objectStore('recordings').put(next);
       return next;
     });
-  }
-
-  /** Per-chunk attempts and timings turned into the seed's analytics figures. */
-  async analytics(): Promise<UploadAnalytics> {
-    let uploaded = 0;
-    let failed = 0;
-    let attempts = 0;
-    let retries = 0;
-    let ms = 0;
-    let timed = 0;
-    const tx = this.db.transaction('chunks');
-    for (let c = await tx.store.openCursor(); c; c = await c.continue()) {
-      const v = c.value;
-      if (v.state === 'uploaded') {
-        uploaded++;
-        attempts += v.attempts;
-        retries += Math.max(0, v.attempts - 1);
-        if (v.uploadMs !== null) {
-          ms += v.uploadMs;
-          timed++;
-        }
-      } else if (v.state === 'failed') {
-        failed++;
-        attempts += v.attempts;
-      }
-    }
-    await tx.done;
-    return {
-      chunksUploaded: uploaded,
-      retries,
-      successRate: attempts > 0 ? uploaded / attempts : null,
-      meanUploadMs: timed > 0 ? ms / timed : null,
-      failedChunks: failed,
-    };
   }
 
   /** Read-modify-write of one chunk that keeps the recording's uploadedBytes in step. */

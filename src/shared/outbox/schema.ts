@@ -84,7 +84,11 @@ export interface ChunkRecord {
   sha256: string;
   state: ChunkState;
   attempts: number;
-  /** Earliest time (ms epoch) of the next attempt while backing off. */
+  /**
+   * Earliest time (ms epoch) of the next attempt while backing off. On a `failed` chunk: set when
+   * it spent its attempts but waits for the server (retried then, on its own); null when it got
+   * an answer waiting cannot change and waits for the user's Retry.
+   */
   nextAttemptAt: number | null;
   lastError: LastError | null;
   createdAt: number;
@@ -127,13 +131,14 @@ export type OutboxDatabase = IDBPDatabase<OutboxSchema>;
 
 /**
  * Upgrades step by step and never deletes a store (Workbox's QueueDb drops and recreates its
- * store on upgrade, which would lose queued recordings). Add `if (oldVersion < 2) {…}` below.
+ * store on upgrade, which would lose queued recordings). A new version adds one more
+ * `if (oldVersion < N) {…}` step after the last one; every earlier step stays as it is.
  */
 export function upgradeOutbox(
   db: IDBPDatabase<OutboxSchema>,
   oldVersion: number,
   _newVersion: number | null,
-  _tx: IDBPTransaction<OutboxSchema, StoreNames<OutboxSchema>[], 'versionchange'>,
+  tx: IDBPTransaction<OutboxSchema, StoreNames<OutboxSchema>[], 'versionchange'>,
 ): void {
   if (oldVersion < 1) {
     const recordings = db.createObjectStore('recordings', { keyPath: 'id' });
@@ -146,10 +151,10 @@ export function upgradeOutbox(
   if (oldVersion < 2) {
     // Additive: a new index and two aggregate fields, backfilled from the chunks already held.
     // IDB requests issued here keep the versionchange transaction alive until they finish.
-    const chunks = _tx.objectStore('chunks');
+    const chunks = tx.objectStore('chunks');
     chunks.createIndex('by-recording-state', ['recordingId', 'state']);
     if (oldVersion >= 1) {
-      backfillByteTotals(_tx).catch(() => {
+      backfillByteTotals(tx).catch(() => {
         // A failed request has already aborted the upgrade, so openDB rejects; nothing to add.
       });
     }

@@ -2,78 +2,116 @@
  * The upload pipeline: drains the outbox to the server. Pure policy over injected ports, so the
  * service worker, the page's fallback and the Node tests run this same code.
  *
- * One drain at a time: concurrent drain() calls coalesce into the running one (and make it look
- * again before it returns). A drain works until nothing can progress *now*: it sleeps through
- * short backoffs itself (≤ MAX_INLINE_WAIT_MS) so a worker's `waitUntil(drain())` finishes the
- * job, and returns `nextWakeAt` for longer ones. Chunk state lives in the outbox, never only
- * here, so a new pipeline after a crash resumes exactly where the old one stopped.
+ * One drain at a time, run by its host (src/sw/upload-host.ts, whose DrainScheduler is the one
+ * place drain requests are coalesced); a request that arrives while a drain runs `nudge()`s it,
+ * so a sleeping drain looks at the outbox again at once. A drain works until nothing can progress
+ * now, sleeping through backoffs itself — up to `maxDrainMs` in all, so that the event a worker
+ * keeps alive with `waitUntil(drain())` ends before the browser's limit (Chromium cuts a sync
+ * event at 3 min, any event at 5 min) — and returns `nextWakeAt` for the rest. Chunk state lives
+ * in the outbox, never only here, so a new pipeline after a crash resumes exactly where the old
+ * one stopped.
  */
-import type { LastError, RecordingRecord } from '../../shared/outbox/schema.ts';
+import type { RecordingRecord } from '../../shared/outbox/schema.ts';
 import type { Settings } from '../../shared/settings.ts';
 import type { ProgressSnapshot } from '../../shared/progress.ts';
 import type { DrainOutcome, PipelinePorts } from './ports.ts';
-import { buildSnapshot, type RetryInfo } from './progress.ts';
-import { SessionOps, type OpsHost } from './session-ops.ts';
+import { buildSnapshot } from './progress.ts';
+import { SessionOps } from './session-ops.ts';
 import { ChunkUploader } from './chunk-uploader.ts';
+import { FailureHandler } from './failure-handler.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { UploadState } from './upload-state.ts';
 
 export type { DrainOutcome } from './ports.ts';
 
-/** Backoffs up to this long are waited out inside drain(); longer ones end it with nextWakeAt. */
-export const MAX_INLINE_WAIT_MS = 30_000;
+/** Default for `maxDrainMs`: under Chromium's 3-minute limit for a sync event. */
+export const MAX_DRAIN_MS = 150_000;
 
-export class UploadPipeline implements OpsHost {
-  readonly ports: PipelinePorts;
-  readonly random: () => number;
-  private running: Promise<DrainOutcome> | null = null;
+export interface PipelineOptions {
+  /** A drain sleeps through backoffs only while they end within this long of its start. */
+  maxDrainMs?: number;
+}
+
+export class UploadPipeline {
+  private readonly ports: PipelinePorts;
+  private readonly maxDrainMs: number;
+  private readonly state: UploadState;
+  private readonly ops: SessionOps;
+  private readonly failures: FailureHandler;
+  private running = false;
+  /** Set by nudge(): the running drain must look again before it sleeps or returns. */
   private kick = false;
   /** Set when an upload settles; read by the drain loop so no freed slot goes unnoticed. */
   private slotFreed = false;
-  private stopped = false;
   private readonly abort = new AbortController();
   private wake: AbortController | null = null;
-  /** The token that was answered 401; uploads hold until the outbox holds a different one. */
-  private authBlockedToken: string | null | undefined = undefined;
-  private offlineSeen = false;
   private readonly listeners = new Set<(s: ProgressSnapshot) => void>();
   private emitChain: Promise<void> = Promise.resolve();
   private emitQueued = false;
-  readonly retries = new Map<string, RetryInfo>();
-  readonly finalizing = new Set<string>();
-  readonly errors = new Map<string, { code: string; message: string; at: number }>();
   private readonly unsubscribe: () => void;
-  private readonly ops: SessionOps;
 
-  constructor(ports: PipelinePorts) {
+  constructor(ports: PipelinePorts, opts: PipelineOptions = {}) {
     this.ports = ports;
-    this.random = ports.random ?? Math.random;
-    this.ops = new SessionOps(this);
+    this.maxDrainMs = opts.maxDrainMs ?? MAX_DRAIN_MS;
+    this.state = new UploadState(ports.logger);
+    const random = ports.random ?? Math.random;
+    this.failures = new FailureHandler(ports, this.state, random, (id, session, code) => this.ops.sessionLost(id, session, code));
+    this.ops = new SessionOps({
+      ports,
+      state: this.state,
+      signal: this.abort.signal,
+      failures: () => this.failures,
+      emit: () => this.emit(),
+      onServerAnswered: () => this.onServerAnswered(),
+    });
     this.unsubscribe = ports.connectivity.onChange((online) => this.onConnectivity(online));
   }
 
-  get signal(): AbortSignal {
-    return this.abort.signal;
-  }
-
-  /** Works until nothing can progress now. Concurrent calls coalesce into the running drain. */
-  drain(reason: string): Promise<DrainOutcome> {
-    if (this.running) {
-      this.kick = true;
-      this.wake?.abort();
-      return this.running;
+  /** Works until nothing can progress now (or maxDrainMs). Not re-entrant: callers coalesce. */
+  async drain(reason: string): Promise<DrainOutcome> {
+    if (this.running) throw new Error('drain() while a drain runs: request it through the host, or nudge()');
+    this.running = true;
+    try {
+      return await this.drainOnce(reason);
+    } finally {
+      this.running = false;
+      this.emit();
+      await this.emitChain;
     }
-    const run = this.run(reason);
-    this.running = run;
-    return run;
   }
 
-  /** Failed chunks (of one recording, or all) back to pending with attempts reset; then drains. */
-  async retry(recordingId?: string): Promise<DrainOutcome> {
+  /** New work may exist: a sleeping drain wakes and looks again; a busy one looks again before it ends. */
+  nudge(): void {
+    this.kick = true;
+    this.wake?.abort();
+  }
+
+  /**
+   * The user's Retry (of one recording, or all): failed chunks — those waiting for the server and
+   * those that needed the user — back to pending with attempts reset, operations forgotten.
+   */
+  async retry(recordingId?: string): Promise<void> {
     const n = await this.ports.outbox.resetFailed(recordingId);
     this.ops.forget(recordingId);
+    this.state.forget(recordingId);
     this.ports.logger.info({ recordingId: recordingId ?? null, chunks: n }, 'retry-requested');
     this.emit();
-    return this.drain('retry');
+    this.nudge();
+  }
+
+  /**
+   * A wake-up that suggests the server may answer again (start, online, sync, a 2xx): everything
+   * waiting for it — backed-off chunks, exhausted ones, init/finalize — is due now. Answers that
+   * need the user stay failed.
+   */
+  async wakeAll(why: string): Promise<void> {
+    const now = this.ports.clock.now();
+    const { rearmed, failedWaiting } = await this.ports.outbox.rearmWaiting(now);
+    this.state.allDue(now, failedWaiting);
+    this.ops.allDue(now);
+    if (rearmed > 0) this.ports.logger.info({ why, chunks: rearmed }, 're-armed');
+    this.emit();
+    this.nudge();
   }
 
   async snapshot(): Promise<ProgressSnapshot> {
@@ -83,12 +121,9 @@ export class UploadPipeline implements OpsHost {
     return buildSnapshot({
       at: clock.now(),
       online: connectivity.isOnline(),
-      authRequired: this.authBlockedToken !== undefined,
-      active: this.running !== null,
+      active: this.running,
       recordings,
-      retries: this.retries,
-      finalizing: this.finalizing,
-      errors: this.errors,
+      state: this.state,
     });
   }
 
@@ -102,15 +137,13 @@ export class UploadPipeline implements OpsHost {
    * without an attempt burned. Terminal: a stopped pipeline does no more work (make a new one).
    */
   stop(): void {
-    this.stopped = true;
+    this.state.stopped = true;
     this.abort.abort(new Error('pipeline stopped'));
     this.wake?.abort();
     this.unsubscribe();
   }
 
-  // ---- OpsHost ---------------------------------------------------------------------------
-
-  emit(): void {
+  private emit(): void {
     if (this.listeners.size === 0 || this.emitQueued) return;
     this.emitQueued = true;
     this.emitChain = this.emitChain.then(async () => {
@@ -124,67 +157,42 @@ export class UploadPipeline implements OpsHost {
     });
   }
 
-  holdAuth(token: string | null): void {
-    if (this.authBlockedToken === undefined) this.ports.logger.warn({}, 'auth-required');
-    this.authBlockedToken = token;
+  private get holding(): boolean {
+    return this.state.stopped || this.state.authHeld || !this.ports.connectivity.isOnline();
   }
 
-  holdOffline(): void {
-    if (!this.offlineSeen) this.ports.logger.info({}, 'offline');
-    this.offlineSeen = true;
-  }
-
-  get holding(): boolean {
-    return this.stopped || this.authBlockedToken !== undefined || !this.ports.connectivity.isOnline();
-  }
-
-  chunkConfirmed(recordingId: string, index: number): void {
-    this.ops.confirmed(recordingId);
-    if (this.retries.get(recordingId)?.index === index) this.retries.delete(recordingId);
-  }
-
-  sessionLost(recordingId: string, sessionIdUsed: string | null, code: string): Promise<boolean> {
-    return this.ops.sessionLost(recordingId, sessionIdUsed, code);
-  }
-
-  setError(recordingId: string, err: LastError | null): void {
-    if (err) this.errors.set(recordingId, err);
-    else this.errors.delete(recordingId);
+  /** Any 2xx after failures: the server is back, so nothing should sit out its backoff. */
+  private async onServerAnswered(): Promise<void> {
+    const s = this.state;
+    const somethingWaits = s.retries.size > 0 || s.opWaiting.size > 0 || [...s.waiting.values()].some((w) => w.size > 0) || this.ops.earliestWake() !== null;
+    if (somethingWaits) await this.wakeAll('server-answered');
   }
 
   // ---- the drain loop ------------------------------------------------------------------
 
-  private async run(reason: string): Promise<DrainOutcome> {
-    try {
-      for (;;) {
-        const outcome = await this.drainOnce(reason);
-        // A drain() that arrived after our last look must not be answered with stale news.
-        if (this.kick && !this.stopped && outcome.blocked === null) {
-          reason = 'coalesced';
-          continue;
-        }
-        this.running = null;
-        this.emit();
-        await this.emitChain;
-        return outcome;
-      }
-    } catch (e) {
-      this.running = null;
-      throw e;
-    }
-  }
-
   private async drainOnce(reason: string): Promise<DrainOutcome> {
     const { outbox, clock, logger } = this.ports;
     this.kick = false;
-    if (this.stopped) return this.outcome(null, null);
+    if (this.state.stopped) return this.outcome(null, null);
     logger.debug({ reason }, 'drain-start');
+    const deadline = clock.now() + this.maxDrainMs;
     // No upload of ours is in flight between drains, so anything `uploading` is a dead run's.
     const stale = await outbox.resetStaleUploading();
     if (stale > 0) logger.info({ chunks: stale }, 'stale-uploads-reset');
-    this.ops.newDrain();
     const settings = await outbox.getSettings();
-    const uploader = new ChunkUploader(this, settings, TokenBucket.fromKbps(clock, settings.bandwidthCapKbps));
+    const uploader = new ChunkUploader({
+      ports: this.ports,
+      state: this.state,
+      failures: this.failures,
+      settings,
+      bucket: TokenBucket.fromKbps(clock, settings.bandwidthCapKbps),
+      signal: this.abort.signal,
+      onConfirmed: async (recordingId) => {
+        this.ops.confirmed(recordingId);
+        this.emit();
+        await this.onServerAnswered();
+      },
+    });
     const inflight = new Map<string, Promise<void>>();
     let nextWakeAt: number | null = null;
     this.emit();
@@ -212,18 +220,19 @@ export class UploadPipeline implements OpsHost {
           continue;
         }
         if (progressed || this.kick) continue;
-        const wakeAt = this.earliest(await outbox.earliestBackoff(), this.ops.earliestWake());
+        const wakeAt = earliest(await outbox.earliestBackoff(), this.ops.earliestWake());
         if (wakeAt === null) break;
-        if (wakeAt - clock.now() > MAX_INLINE_WAIT_MS) {
+        if (wakeAt > deadline) {
           nextWakeAt = wakeAt;
           break;
         }
+        this.emit();
         await this.sleepUntil(wakeAt);
       }
     } finally {
       await Promise.allSettled(inflight.values());
     }
-    const blocked = this.stopped ? null : this.authBlockedToken !== undefined ? 'auth' : this.ports.connectivity.isOnline() ? null : 'offline';
+    const blocked = this.state.stopped ? null : this.state.authHeld ? 'auth' : this.ports.connectivity.isOnline() ? null : 'offline';
     return this.outcome(blocked, blocked ? null : nextWakeAt);
   }
 
@@ -245,6 +254,7 @@ export class UploadPipeline implements OpsHost {
         const p = uploader.upload(rec, chunk).finally(() => {
           inflight.delete(key);
           this.slotFreed = true;
+          this.emit();
         });
         inflight.set(key, p);
         started = true;
@@ -256,24 +266,18 @@ export class UploadPipeline implements OpsHost {
 
   /** True when the drain must stop now (stopped, offline, or auth held with the same token). */
   private async checkHold(): Promise<boolean> {
-    if (this.stopped) return true;
+    if (this.state.stopped) return true;
     if (!this.ports.connectivity.isOnline()) {
-      this.holdOffline();
+      this.state.holdOffline();
       return true;
     }
-    if (this.authBlockedToken !== undefined) {
+    if (this.state.authHeld) {
       const token = await this.ports.outbox.getToken();
-      if (token === this.authBlockedToken) return true;
-      this.authBlockedToken = undefined;
+      if (token === this.state.authBlockedToken) return true;
+      this.state.authBlockedToken = undefined;
       this.ports.logger.info({}, 'auth-resumed');
     }
     return false;
-  }
-
-  private earliest(a: number | null, b: number | null): number | null {
-    if (a === null) return b;
-    if (b === null) return a;
-    return Math.min(a, b);
   }
 
   private async sleepUntil(at: number): Promise<void> {
@@ -290,7 +294,7 @@ export class UploadPipeline implements OpsHost {
   private async outcome(blocked: DrainOutcome['blocked'], nextWakeAt: number | null): Promise<DrainOutcome> {
     const { outbox } = this.ports;
     let failed = 0;
-    let work = false;
+    let work = (await outbox.earliestBackoff()) !== null || this.ops.earliestWake() !== null;
     for (const rec of await outbox.listActiveRecordings()) {
       const c = await outbox.chunkCounts(rec.id);
       failed += c.failed;
@@ -300,17 +304,22 @@ export class UploadPipeline implements OpsHost {
   }
 
   private onConnectivity(online: boolean): void {
-    if (this.stopped) return;
+    if (this.state.stopped) return;
     if (!online) {
-      this.holdOffline();
+      this.state.holdOffline();
       this.wake?.abort();
       this.emit();
       return;
     }
+    // The host turns `online` into wakeAll + a drain; here the state and a sleeping drain learn it.
     this.ports.logger.info({}, 'connectivity-restored');
-    this.offlineSeen = false;
-    // Failed chunks get new attempts on reconnect, not only by the user's hand: the cause of
-    // their failure may have been the lost connection.
-    this.retry().catch((e) => this.ports.logger.error({ err: String(e) }, 'drain-failed'));
+    this.state.offlineSeen = false;
+    this.nudge();
   }
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
 }

@@ -18,7 +18,7 @@ export interface Connectivity {
   onChange(listener: (online: boolean) => void): () => void;
 }
 
-export interface ChunkUpload {
+export interface ChunkPut {
   sessionId: string;
   index: number;
   data: ArrayBuffer;
@@ -33,7 +33,7 @@ export interface ChunkUpload {
 export interface Transport {
   /** 201 on creation, 200 with the same session when the recordingId is known. */
   init(req: InitRequest, signal?: AbortSignal): Promise<VideoStatus>;
-  putChunk(req: ChunkUpload, signal?: AbortSignal): Promise<ChunkResponse>;
+  putChunk(req: ChunkPut, signal?: AbortSignal): Promise<ChunkResponse>;
   finalize(req: FinalizeRequest, signal?: AbortSignal): Promise<FinalizeResponse>;
   status(videoId: string, signal?: AbortSignal): Promise<VideoStatus>;
 }

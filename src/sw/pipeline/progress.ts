@@ -1,10 +1,12 @@
 /**
  * Builds the ProgressSnapshot (src/shared/progress.ts) from the outbox's counts and the
- * pipeline's in-memory facts (backoff timers, auth hold, finalize in flight). Pure.
+ * pipeline's in-memory facts (UploadState: backoff news, waits, auth hold, finalize in flight).
+ * Pure.
  */
 import type { ProgressSnapshot, RecordingPhase, RecordingProgress } from '../../shared/progress.ts';
 import type { RecordingRecord } from '../../shared/outbox/schema.ts';
 import type { ChunkCounts } from '../../shared/outbox/queue.ts';
+import type { UploadState } from './upload-state.ts';
 
 export interface RetryInfo {
   index: number;
@@ -16,24 +18,23 @@ export interface RetryInfo {
 export interface ProgressInput {
   at: number;
   online: boolean;
-  authRequired: boolean;
   /** A drain is running (requests may be in flight). */
   active: boolean;
   recordings: { rec: RecordingRecord; counts: ChunkCounts }[];
-  retries: ReadonlyMap<string, RetryInfo>;
-  finalizing: ReadonlySet<string>;
-  errors: ReadonlyMap<string, { code: string; message: string; at: number }>;
+  state: Pick<UploadState, 'authHeld' | 'retries' | 'finalizing' | 'errors' | 'waitingOf'>;
 }
 
 const pct = (done: number, total: number) => (total === 0 ? 100 : Math.round((done / total) * 10000) / 100);
 
-function phaseOf(i: ProgressInput, rec: RecordingRecord, c: ChunkCounts): RecordingPhase {
+function phaseOf(i: ProgressInput, rec: RecordingRecord, c: ChunkCounts, waiting: number, opWaits: boolean): RecordingPhase {
   if (rec.state === 'complete') return 'complete';
-  if (i.finalizing.has(rec.id)) return 'finalizing';
+  if (i.state.finalizing.has(rec.id)) return 'finalizing';
   const work = c.pending + c.uploading;
-  if (i.authRequired) return 'auth-required';
+  if (i.state.authHeld) return 'auth-required';
   if (!i.online && (work > 0 || rec.sessionId === null || rec.state !== 'recording')) return 'waiting-network';
-  if (i.retries.has(rec.id)) return 'retrying';
+  if (c.failed > waiting && work === 0) return rec.missing && rec.missing.length > 0 ? 'incomplete' : 'failed';
+  if (waiting > 0 || opWaits) return 'waiting-server';
+  if (i.state.retries.has(rec.id)) return 'retrying';
   if (work > 0) return 'uploading';
   if (rec.state === 'recording') return 'recording';
   if (c.failed > 0) return rec.missing && rec.missing.length > 0 ? 'incomplete' : 'failed';
@@ -44,11 +45,16 @@ function phaseOf(i: ProgressInput, rec: RecordingRecord, c: ChunkCounts): Record
 export function buildSnapshot(i: ProgressInput): ProgressSnapshot {
   const recordings: RecordingProgress[] = i.recordings.map(({ rec, counts: c }) => {
     const totalQueued = c.pending + c.uploading + c.uploaded + c.failed;
-    const err = i.errors.get(rec.id) ?? (rec.lastError ? { code: rec.lastError.code, message: rec.lastError.message, at: rec.lastError.at } : null);
+    const stored = i.state.errors.get(rec.id) ?? rec.lastError;
+    const err = stored ? { code: stored.code, message: stored.message, at: stored.at } : null;
+    const w = i.state.waitingOf(rec.id);
+    // Chunks left failed by an earlier run are re-armed at start-up; until then count none as waiting.
+    const waiting = Math.min(w.count, c.failed);
+    const opWaits = w.opWaiting;
     return {
       recordingId: rec.id,
       title: rec.title,
-      phase: phaseOf(i, rec, c),
+      phase: phaseOf(i, rec, c, waiting, opWaits),
       uploaded: c.uploaded,
       totalQueued,
       pending: c.pending,
@@ -58,7 +64,9 @@ export function buildSnapshot(i: ProgressInput): ProgressSnapshot {
       bytesUploaded: rec.uploadedBytes ?? 0,
       bytesQueued: rec.totalBytes ?? 0,
       hasSession: rec.sessionId !== null,
-      retry: i.retries.get(rec.id) ?? null,
+      waiting,
+      nextTryAt: rec.state === 'complete' ? null : w.nextTryAt,
+      retry: i.state.retries.get(rec.id) ?? null,
       videoId: rec.videoId ?? rec.sessionId,
       shareUrl: rec.shareUrl,
       missing: rec.missing,
@@ -81,7 +89,7 @@ export function buildSnapshot(i: ProgressInput): ProgressSnapshot {
       isOnline: i.online,
       hasSession: open.length > 0 && open.every((r) => r.hasSession),
       isUploading: i.active && open.some((r) => r.uploading > 0 || r.phase === 'finalizing'),
-      authRequired: i.authRequired,
+      authRequired: i.state.authHeld,
     },
     recordings,
   };

@@ -8,31 +8,27 @@
  * re-sent; the server answers a duplicate with its own SHA-256, which we verify. A lost answer
  * therefore costs one chunk of bandwidth, never an unverified confirmation.
  */
+import { USER_ACTION_FAILURES } from '../../shared/errors.ts';
 import { countInRanges } from '../../shared/ranges.ts';
 import type { ChunkCounts } from '../../shared/outbox/queue.ts';
 import type { LastError, RecordingRecord } from '../../shared/outbox/schema.ts';
 import type { Settings } from '../../shared/settings.ts';
 import { OUTBOX_ERRORS } from '../../shared/outbox/errors.ts';
+import type { FailureHandler } from './failure-handler.ts';
+import { missingIndices } from './missing.ts';
 import type { PipelinePorts } from './ports.ts';
-import { decideFailure } from './policy.ts';
-import type { RetryInfo } from './progress.ts';
-import { TransportError } from './transport-error.ts';
+import type { UploadState } from './upload-state.ts';
 
-/** What the pipeline offers the operations and the chunk uploader. */
-export interface OpsHost {
-  readonly ports: PipelinePorts;
-  readonly random: () => number;
-  readonly signal: AbortSignal;
-  readonly holding: boolean;
-  readonly retries: Map<string, RetryInfo>;
-  readonly finalizing: Set<string>;
+export interface SessionOpsDeps {
+  ports: PipelinePorts;
+  state: UploadState;
+  signal: AbortSignal;
+  /** Late-bound: the handler itself calls back into sessionLost(). */
+  failures: () => FailureHandler;
+  /** Progress changed. */
   emit(): void;
-  holdAuth(token: string | null): void;
-  holdOffline(): void;
-  setError(recordingId: string, err: LastError | null): void;
-  chunkConfirmed(recordingId: string, index: number): void;
-  /** True when recovery is under way (hold the chunk); false when the caller must fail it. */
-  sessionLost(recordingId: string, sessionIdUsed: string | null, code: string): Promise<boolean>;
+  /** An operation got a 2xx: the server is back, whatever waits may go now. */
+  onServerAnswered(): Promise<void>;
 }
 
 interface Backoff {
@@ -42,6 +38,7 @@ interface Backoff {
 
 export class SessionOps {
   private readonly backoff = new Map<string, Backoff>();
+  /** Operations that failed with an answer waiting cannot change; cleared by the user's Retry. */
   private readonly givenUp = new Set<string>();
   /** Confirmed-chunk counter per recording; finalize repeats only when it moved. */
   private readonly confirmations = new Map<string, number>();
@@ -49,18 +46,18 @@ export class SessionOps {
   private readonly reinited = new Set<string>();
   private readonly lossChain = new Map<string, Promise<boolean>>();
 
-  constructor(private readonly host: OpsHost) {}
+  constructor(private readonly d: SessionOpsDeps) {}
 
-  /** A new drain (not a coalesced loop): give up-ed operations get their attempts again. */
-  newDrain(): void {
-    this.givenUp.clear();
-  }
-
-  /** After retry(): forget finalize memos, backoffs and re-init guards (one recording or all). */
+  /** After the user's Retry: forget finalize memos, backoffs and re-init guards (one recording or all). */
   forget(recordingId?: string): void {
     const hit = (key: string) => recordingId === undefined || key.endsWith(`:${recordingId}`) || key === recordingId;
     for (const m of [this.backoff, this.finalizedAt]) for (const k of [...m.keys()]) if (hit(k)) m.delete(k);
     for (const s of [this.givenUp, this.reinited]) for (const k of [...s]) if (hit(k)) s.delete(k);
+  }
+
+  /** A wake-up (start, online, sync, a 2xx): every backed-off operation is due now. */
+  allDue(now: number): void {
+    for (const b of this.backoff.values()) b.nextAt = Math.min(b.nextAt, now);
   }
 
   confirmed(recordingId: string): void {
@@ -82,7 +79,7 @@ export class SessionOps {
   async init(rec: RecordingRecord, settings: Settings): Promise<boolean> {
     const key = `init:${rec.id}`;
     if (!this.ready(key)) return false;
-    const { outbox, transport, logger } = this.host.ports;
+    const { outbox, transport, logger } = this.d.ports;
     try {
       const st = await transport.init(
         {
@@ -91,12 +88,12 @@ export class SessionOps {
           startedAt: new Date(rec.createdAt).toISOString(),
           ...(rec.title ? { title: rec.title } : {}),
         },
-        this.host.signal,
+        this.d.signal,
       );
-      this.backoff.delete(key);
+      await this.answered(key, rec.id);
       if (st.state === 'expired') {
         // Same recordingId, same (expired) session: the server will not take these chunks again.
-        await this.failLoudly(key, rec.id, 'session_expired', 'The server session for this recording expired.');
+        await this.failLoudly(key, rec.id, 'session_expired', USER_ACTION_FAILURES.session_expired);
         return false;
       }
       await outbox.patchRecording(rec.id, {
@@ -111,7 +108,7 @@ export class SessionOps {
       if (st.state === 'complete' && st.sha256 !== null) {
         await this.complete(rec.id, { sha256: st.sha256, size: st.bytes, shareUrl: st.shareUrl, videoUrl: st.videoUrl ?? '' }, settings);
       }
-      this.host.emit();
+      this.d.emit();
       return true;
     } catch (e) {
       await this.failed(key, rec.id, rec.sessionId, e, settings);
@@ -121,7 +118,7 @@ export class SessionOps {
 
   /** Finalizes when the recording is stopped and none of its chunks is pending or in flight. */
   async maybeFinalize(recordingId: string, settings: Settings, inflight: ReadonlyMap<string, unknown>): Promise<boolean> {
-    const { outbox, transport, logger, clock } = this.host.ports;
+    const { outbox, transport, logger, clock } = this.d.ports;
     const rec = await outbox.getRecording(recordingId);
     if (!rec || [...inflight.keys()].some((k) => k.startsWith(`${recordingId}#`))) return false;
     const counts = await outbox.chunkCounts(recordingId);
@@ -134,30 +131,31 @@ export class SessionOps {
       logger.warn({ recordingId }, 'empty-recording');
       return false;
     }
-    this.host.finalizing.add(rec.id);
-    this.host.emit();
+    this.d.state.finalizing.add(rec.id);
+    this.d.emit();
     try {
       const res = await transport.finalize(
         { sessionId: rec.sessionId!, totalChunks: rec.totalChunks!, uploadedChunks: counts.uploaded },
-        this.host.signal,
+        this.d.signal,
       );
-      this.backoff.delete(key);
+      await this.answered(key, rec.id);
       if (res.status === 'complete') {
         await this.complete(rec.id, { sha256: res.sha256, size: res.size, shareUrl: res.shareUrl, videoUrl: res.videoUrl }, settings);
       } else {
         this.finalizedAt.set(rec.id, this.confirmations.get(rec.id) ?? 0);
-        await outbox.patchRecording(rec.id, { missing: res.missing });
-        const requeued = await outbox.requeueUploaded(rec.id, res.missing);
+        const missing = missingIndices(res);
+        await outbox.patchRecording(rec.id, { missing });
+        const requeued = await outbox.requeueUploaded(rec.id, missing);
         logger.info(
-          { recordingId, status: 'incomplete', received: res.receivedChunks, total: res.totalChunks, missing: res.missing.length, requeued: requeued.length, at: clock.now() },
+          { recordingId, status: 'incomplete', received: res.receivedChunks, total: res.totalChunks, missing: missing.length, requeued: requeued.length, at: clock.now() },
           'finalize-result',
         );
       }
     } catch (e) {
       await this.failed(key, rec.id, rec.sessionId, e, settings);
     } finally {
-      this.host.finalizing.delete(rec.id);
-      this.host.emit();
+      this.d.state.finalizing.delete(rec.id);
+      this.d.emit();
     }
     return true;
   }
@@ -177,12 +175,12 @@ export class SessionOps {
   }
 
   private async recoverSession(recordingId: string, sessionIdUsed: string | null, code: string): Promise<boolean> {
-    const { outbox, logger } = this.host.ports;
+    const { outbox, logger } = this.d.ports;
     const rec = await outbox.getRecording(recordingId);
     if (!rec) return false;
     if (rec.sessionId !== sessionIdUsed) return true; // already recovered by a sibling request
     if (this.reinited.has(recordingId)) {
-      await this.failLoudly(`init:${recordingId}`, recordingId, 'session_lost', OUTBOX_ERRORS.session_lost);
+      await this.failLoudly(`init:${recordingId}`, recordingId, 'session_lost', USER_ACTION_FAILURES.session_lost);
       return false;
     }
     this.reinited.add(recordingId);
@@ -206,7 +204,7 @@ export class SessionOps {
     server: { sha256: string; size: number; shareUrl: string; videoUrl: string },
     settings: Settings,
   ): Promise<void> {
-    const { outbox, logger, clock } = this.host.ports;
+    const { outbox, logger, clock } = this.d.ports;
     const rec = await outbox.getRecording(recordingId);
     if (!rec) return;
     let local = rec.localSha256;
@@ -217,8 +215,8 @@ export class SessionOps {
     if (local !== null && local === server.sha256) {
       const release = !settings.keepLocalCopy;
       await outbox.completeRecording(recordingId, { serverSha256: server.sha256, serverSize: server.size, shareUrl: server.shareUrl, videoUrl: server.videoUrl, at: clock.now(), release });
-      this.host.setError(recordingId, null);
-      this.host.retries.delete(recordingId);
+      this.d.state.setError(recordingId, null);
+      this.d.state.retries.delete(recordingId);
       logger.info({ recordingId, status: 'complete', size: server.size, sha256: server.sha256, released: release }, 'finalize-result');
       return;
     }
@@ -226,41 +224,47 @@ export class SessionOps {
     this.finalizedAt.set(recordingId, this.confirmations.get(recordingId) ?? 0);
     const err = { code: 'assembled_mismatch', message: OUTBOX_ERRORS.assembled_mismatch, at: clock.now() };
     await outbox.patchRecording(recordingId, { lastError: err });
-    this.host.setError(recordingId, err);
+    this.d.state.setError(recordingId, err);
     logger.error({ recordingId, status: 'mismatch', serverSha256: server.sha256, localSha256: local }, 'finalize-result');
   }
 
   private ready(key: string): boolean {
     if (this.givenUp.has(key)) return false;
     const b = this.backoff.get(key);
-    return !b || b.nextAt <= this.host.ports.clock.now();
+    return !b || b.nextAt <= this.d.ports.clock.now();
+  }
+
+  private async answered(key: string, recordingId: string): Promise<void> {
+    const waited = this.backoff.has(key);
+    this.backoff.delete(key);
+    this.d.state.opWaiting.delete(recordingId);
+    if (waited) await this.d.onServerAnswered();
   }
 
   private async failed(key: string, recordingId: string, sessionId: string | null, e: unknown, settings: Settings): Promise<void> {
-    const { clock, connectivity, logger, outbox } = this.host.ports;
     const attempts = (this.backoff.get(key)?.attempts ?? 0) + 1;
-    const code = e instanceof TransportError ? e.errorCode : 'client_error';
-    let action = decideFailure(e, { online: connectivity.isOnline(), attempts, settings, random: this.host.random });
-    if (action.kind === 'session-lost') {
-      if (await this.sessionLost(recordingId, sessionId, code)) return;
-      if (this.givenUp.has(key)) return;
-      action = { kind: 'fail', code: 'session_lost' };
+    const op = key.startsWith('init:') ? 'init' : 'finalize';
+    const r = await this.d.failures().resolve(e, { op, recordingId, sessionId, attempts }, settings);
+    if (r.kind === 'hold') return;
+    if (r.kind === 'fail') {
+      await this.giveUp(key, recordingId, r.error);
+      return;
     }
-    if (action.kind === 'hold-offline') this.host.holdOffline();
-    if (action.kind === 'hold-auth') this.host.holdAuth(await outbox.getToken());
-    if (action.kind === 'retry') {
-      this.backoff.set(key, { attempts, nextAt: clock.now() + action.delayMs });
-      logger.warn({ recordingId, op: key.split(':')[0], attempt: attempts, maxAttempts: settings.maxAttempts, delayMs: action.delayMs, code }, 'op-retry');
-    }
-    if (action.kind === 'fail') await this.failLoudly(key, recordingId, action.code, e instanceof Error ? e.message : String(e));
+    this.backoff.set(key, { attempts, nextAt: r.nextAttemptAt });
+    if (r.exhausted) this.d.state.opWaiting.set(recordingId, r.nextAttemptAt);
   }
 
   private async failLoudly(key: string, recordingId: string, code: string, message: string): Promise<void> {
+    await this.giveUp(key, recordingId, { code, message, at: this.d.ports.clock.now() });
+    this.d.ports.logger.error({ recordingId, op: key.split(':')[0], code }, 'op-failed');
+  }
+
+  /** Until the user's Retry: the operation waits no more, and the recording says why. */
+  private async giveUp(key: string, recordingId: string, err: LastError): Promise<void> {
     this.givenUp.add(key);
     this.backoff.delete(key);
-    const err = { code, message, at: this.host.ports.clock.now() };
-    await this.host.ports.outbox.patchRecording(recordingId, { lastError: err });
-    this.host.setError(recordingId, err);
-    this.host.ports.logger.error({ recordingId, op: key.split(':')[0], code }, 'op-failed');
+    this.d.state.opWaiting.delete(recordingId);
+    await this.d.ports.outbox.patchRecording(recordingId, { lastError: err });
+    this.d.state.setError(recordingId, err);
   }
 }
