@@ -84,8 +84,15 @@ export class ClusterIndexer {
     return this.pos + this.pending.length;
   }
 
+  private atGap = false;
+
+  /** The stream continues after a gap (a partial recording): index nothing more. */
+  stopAtGap(): void {
+    this.atGap = true;
+  }
+
   feed(buf: Buffer): void {
-    if (this.failure !== null) return;
+    if (this.failure !== null || this.atGap) return;
     try {
       this.run(buf);
     } catch (err) {
@@ -96,12 +103,13 @@ export class ClusterIndexer {
   }
 
   /**
-   * The index of what was fed. `atGap`: the stream stops at a gap of a partial recording, so it
-   * may stop mid-element; otherwise it must stop at an element boundary (else it is truncated).
+   * The index of what was fed. Before a gap (`stopAtGap`) the stream may stop mid-element (the
+   * chunk after it is missing); otherwise it must stop at an element boundary, else it is
+   * truncated and not understood.
    */
-  finish(atGap = false): IndexOutcome {
+  finish(): IndexOutcome {
     if (this.failure !== null) return { ok: false, reason: this.failure };
-    if (!atGap && (this.skip > 0 || this.pending.length > 0)) return { ok: false, reason: 'stream ends inside an element' };
+    if (!this.atGap && (this.skip > 0 || this.pending.length > 0)) return { ok: false, reason: 'stream ends inside an element' };
     if (this.ebmlHeader === null || this.firstClusterOffset === null || this.cueTrack === null) return { ok: false, reason: 'no cluster' };
     if (this.cues.length === 0) return { ok: false, reason: 'no keyframe to cue' };
     let durationTicks = 0;
