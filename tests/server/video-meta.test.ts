@@ -103,6 +103,6 @@ describe('share page', () => {
     expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
     expect(html).toMatch(/<video controls[^>]* poster="[^"]+" src="[^"]+"/);
     expect(html).toContain('<span class="duration">0:06</span>');
-    expect(html).toMatch(/<a class="download" href="[^"]+" download="Demo bx b\.webm">Download<\/a>/);
+    expect(html).toMatch(/<a class="download" href="[^"]+" download="Demo bxb\.webm">Download<\/a>/);
   });
 });
