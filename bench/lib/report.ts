@@ -4,7 +4,7 @@
  */
 import type { ClientCostResult } from '../client-cost.ts';
 import type { DrainResult } from '../drain.ts';
-import type { FinalizeRow } from '../finalize.ts';
+import type { FinalizeRow, IndexCost } from '../finalize.ts';
 import type { IngestRow } from '../ingest.ts';
 import type { MemoryResult } from '../memory.ts';
 import { round } from './stats.ts';
@@ -12,6 +12,8 @@ import { round } from './stats.ts';
 export interface Measurements {
   ingest?: IngestRow[];
   finalize?: FinalizeRow[];
+  /** Server CPU the WebM cluster index adds per chunk, against SHA-256 of the same bytes. */
+  webmIndexing?: IndexCost;
   memory?: MemoryResult;
   client?: ClientCostResult;
   drain?: DrainResult;
@@ -71,6 +73,10 @@ export function toMarkdown(m: Measurements): string {
     lines.push(`### Stop-to-link (last chunk's 2xx → finalize complete; ${m.finalize[0]?.chunkBytes ?? '?'}-byte chunks)`, '');
     lines.push('| chunks | samples | p50 ms | p95 ms |', '|---|---|---|---|');
     for (const r of m.finalize) lines.push(`| ${r.chunks} | ${r.samples} | ${r.p50ms} | ${r.p95ms} |`);
+    if (m.webmIndexing) {
+      const w = m.webmIndexing;
+      lines.push('', `WebM indexing adds ${w.indexUsPerChunk} µs of server CPU per 2 s chunk (SHA-256 of the same bytes: ${w.sha256UsPerChunk} µs; ×${w.ratio}).`);
+    }
     const first = m.finalize[0];
     const last = m.finalize[m.finalize.length - 1];
     if (first && last && first !== last) lines.push('', `Ratio ${last.chunks}/${first.chunks} (p50): ${ratio(last.p50ms, first.p50ms)}`);
