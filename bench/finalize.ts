@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { FinalizeResponse } from '../src/shared/api.ts';
 import { ClusterIndexer } from '../src/server/webm/cluster-indexer.ts';
-import { makeChunkPool, type Chunk } from './lib/chunks.ts';
+import { makeChunk, makeChunkPool, type Chunk } from './lib/chunks.ts';
 import { percentile, round } from './lib/stats.ts';
 import { startOurs } from './lib/targets.ts';
 import { cutExactly, longStream } from './lib/webm-stream.ts';
@@ -26,7 +26,9 @@ export interface FinalizeRow {
   samples: number;
   p50ms: number;
   p95ms: number;
-  /** Whether finalize answered seekable (the WebM rewrite ran). */
+  /** Same run, same chunk sizes, random bytes (served as recorded, no rewrite): p50. */
+  baselineP50ms: number;
+  /** Whether every WebM recording was answered seekable and every baseline one not. */
   seekable: boolean;
 }
 
@@ -74,6 +76,7 @@ export interface FinalizeOptions {
 export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: FinalizeRow[]; indexing: IndexCost }> {
   const streams = new Map<number, Chunk[]>();
   for (const length of opts.lengths) streams.set(length, cutExactly(await longStream(length * 2), length));
+  const randoms = new Map([...streams].map(([n, cs]) => [n, cs.map((c) => makeChunk(c.bytes.length))]));
   const indexing = measureIndexCost(streams.get(Math.max(...opts.lengths))!);
   opts.log?.(`indexing: ${indexing.indexUsPerChunk} µs CPU per 2 s chunk vs SHA-256 ${indexing.sha256UsPerChunk} µs (×${indexing.ratio})`);
   const target = await startOurs(join(opts.workDir, 'ours-finalize'));
@@ -88,11 +91,14 @@ export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: Fina
     // Upload every sample recording except its last chunk, all at once (this part is not
     // measured); then, one recording at a time on a quiet server, send the last chunk and time
     // from its 2xx to finalize's answer.
+    // Each sample recording is uploaded twice: as the real WebM (rewritten seekable at finalize)
+    // and as random bytes of the same chunk sizes (not WebM: served as recorded, no rewrite) —
+    // the same-run baseline. Measured alternately, so the machine's load hits both alike.
     const recordings = await Promise.all(
       opts.lengths.flatMap((length) =>
-        Array.from({ length: opts.samples(length) }, async () => {
+        Array.from({ length: opts.samples(length) * 2 }, async (_, k) => {
           const rec = await target.newRecording();
-          const chunks = streams.get(length)!;
+          const chunks = k % 2 === 0 ? streams.get(length)! : randoms.get(length)!;
           let next = 0;
           await Promise.all(
             Array.from({ length: parallel }, async () => {
@@ -102,25 +108,29 @@ export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: Fina
               }
             }),
           );
-          return { length, rec };
+          return { length, rec, chunks, webm: k % 2 === 0 };
         }),
       ),
     );
     const rows: FinalizeRow[] = [];
     for (const length of opts.lengths) {
       const times: number[] = [];
+      const baseline: number[] = [];
       let seekable = true;
-      const chunks = streams.get(length)!;
-      for (const { rec } of recordings.filter((r) => r.length === length)) {
+      for (const { rec, chunks, webm } of recordings.filter((r) => r.length === length)) {
         await rec.put(length - 1, chunks[length - 1]!, true);
         const lastConfirmed = performance.now();
         const answer = (await rec.finish(length)) as FinalizeResponse;
-        times.push(performance.now() - lastConfirmed);
-        seekable &&= answer?.status === 'complete' && answer.seekable === true;
+        (webm ? times : baseline).push(performance.now() - lastConfirmed);
+        if (answer.status !== 'complete' || answer.seekable !== webm) seekable = false;
       }
+      const chunks = streams.get(length)!;
       const chunkBytes = Math.round(chunks.reduce((n, c) => n + c.bytes.length, 0) / length);
-      const row = { chunks: length, chunkBytes, samples: times.length, p50ms: round(percentile(times, 50), 2), p95ms: round(percentile(times, 95), 2), seekable };
-      opts.log?.(`finalize ${length} chunks (WebM, seekable ${seekable}): p50 ${row.p50ms} ms, p95 ${row.p95ms} ms (n=${row.samples})`);
+      const row = {
+        chunks: length, chunkBytes, samples: times.length, p50ms: round(percentile(times, 50), 2), p95ms: round(percentile(times, 95), 2),
+        baselineP50ms: round(percentile(baseline, 50), 2), seekable,
+      };
+      opts.log?.(`finalize ${length} chunks (WebM, seekable ${seekable}): p50 ${row.p50ms} ms, p95 ${row.p95ms} ms; not-WebM baseline p50 ${row.baselineP50ms} ms (n=${row.samples})`);
       rows.push(row);
     }
     return { rows, indexing };

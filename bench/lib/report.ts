@@ -71,8 +71,8 @@ export function toMarkdown(m: Measurements): string {
   }
   if (m.finalize) {
     lines.push(`### Stop-to-link (last chunk's 2xx → finalize complete; ${m.finalize[0]?.chunkBytes ?? '?'}-byte chunks)`, '');
-    lines.push('| chunks | samples | p50 ms | p95 ms |', '|---|---|---|---|');
-    for (const r of m.finalize) lines.push(`| ${r.chunks} | ${r.samples} | ${r.p50ms} | ${r.p95ms} |`);
+    lines.push('| chunks | samples | p50 ms | p95 ms | not-WebM baseline p50 ms |', '|---|---|---|---|---|');
+    for (const r of m.finalize) lines.push(`| ${r.chunks} | ${r.samples} | ${r.p50ms} | ${r.p95ms} | ${r.baselineP50ms} |`);
     if (m.webmIndexing) {
       const w = m.webmIndexing;
       lines.push('', `WebM indexing adds ${w.indexUsPerChunk} µs of server CPU per 2 s chunk (SHA-256 of the same bytes: ${w.sha256UsPerChunk} µs; ×${w.ratio}).`);

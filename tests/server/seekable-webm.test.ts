@@ -43,7 +43,7 @@ async function served(id: string, name: string): Promise<{ bytes: Buffer; file: 
 
 /** Polls the status (a condition, not a clock) until the served digest is there. */
 async function fileSha256(id: string): Promise<string> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 20_000; i++) {
     const st = (await c.status(id)).json;
     if (st.fileSha256) return st.fileSha256 as string;
     await new Promise((r) => setImmediate(r));

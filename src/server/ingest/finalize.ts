@@ -28,6 +28,8 @@ function completeAnswer(ctx: IngestContext, video: VideoRecord): FinalizeRespons
   };
 }
 
+const SERVED_DIGEST_DELAY_MS = 500;
+
 /** The seekable-WebM and digest fields of a complete answer (docs/API.md "Which digest proves what"). */
 function mediaFields(video: VideoRecord) {
   return { recordedSha256: video.sha256 ?? '', fileSha256: servedDigestOf(video), durationMs: video.durationMs, seekable: video.seekable === true };
@@ -41,7 +43,8 @@ async function markComplete(ctx: IngestContext, video: VideoRecord, partial: boo
   await ctx.repo.completeVideo(video.id, { sha256, partial, gaps, now, assembledChunks, assembledBytes: bytes });
   ctx.assembler.forget(video.id);
   const done: VideoRecord = { ...probe, ...media, state: 'complete', sha256, partial, gaps, assembledChunks, completedAt: now, updatedAt: Math.max(video.updatedAt, now) };
-  void scheduleServedDigest(ctx, done);
+  // Off the stop-to-link path: the answer goes out first (served-digest.ts).
+  setTimeout(() => void scheduleServedDigest(ctx, done), SERVED_DIGEST_DELAY_MS).unref();
   return done;
 }
 

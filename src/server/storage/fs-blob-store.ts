@@ -43,7 +43,7 @@ import type { AppendRecord, BlobStore, ByteRange, StageOptions, StagedChunk } fr
 import { InlineSha256 } from '../hashing/inline-sha256.ts';
 import type { Sha256Service } from '../hashing/sha256-service.ts';
 import { SharedBody, SharedBodyPool } from './shared-body.ts';
-import { readRequiredObject, readSmallObject, writeSmallObject } from './fs-small-objects.ts';
+import { readRequiredObject, readSmallObject, writeOnceObject, writeSmallObject } from './fs-small-objects.ts';
 
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
@@ -395,7 +395,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async writeServedHead(videoId: string, head: Buffer): Promise<void> {
-    await writeSmallObject(join(await this.ensureVideoDir(videoId), 'head'), head).catch((err: unknown) => Promise.reject(translate(err)));
+    await writeOnceObject(join(await this.ensureVideoDir(videoId), 'head'), head).catch((err: unknown) => Promise.reject(translate(err)));
   }
 
   readServedHead(videoId: string): Promise<Buffer> {

@@ -1,7 +1,10 @@
 /**
  * Small whole objects of a video on the filesystem (the served head of a seekable WebM, the
- * poster): written to a temp name, fsynced, renamed into place, directory fsynced — so a reader
- * sees the old object or the new one, never a torn one, and a completed write survives a crash.
+ * poster). `writeSmallObject`: written to a temp name, fsynced, renamed into place, directory
+ * fsynced — a reader sees the old object or the new one, never a torn one, and a completed write
+ * survives a crash. `writeOnceObject`: for an object written once before anything refers to it
+ * (the served head, recorded as seekable only after this resolves): no rename, and the file's and
+ * the directory's flushes run together — one flush of latency on the stop-to-link path, not two.
  */
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
@@ -39,4 +42,19 @@ export async function readRequiredObject(path: string): Promise<Buffer> {
   const b = await readSmallObject(path);
   if (b === null) throw new ApiError('not_found');
   return b;
+}
+
+export async function writeOnceObject(path: string, bytes: Buffer): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.writeFile(bytes);
+    const dir = await open(dirname(path), 'r');
+    try {
+      await Promise.all([fh.datasync(), dir.sync()]);
+    } finally {
+      await dir.close();
+    }
+  } finally {
+    await fh.close();
+  }
 }

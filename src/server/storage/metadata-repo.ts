@@ -124,7 +124,10 @@ export interface MetadataRepo {
   chunkSummary(videoId: string): Promise<{ count: number; highest: number }>;
   deleteChunk(videoId: string, index: number): Promise<void>;
 
-  /** Records the media layout decided at completion (before `completeVideo`); durable on return. */
+  /**
+   * Records the media layout decided at completion; durable together with the `completeVideo`
+   * that follows it (a video is served only once complete, so nothing reads it before).
+   */
   setMediaLayout(id: string, m: MediaLayout): Promise<void>;
   /** Records the SHA-256 of the served file. */
   setFileSha256(id: string, sha256: string): Promise<void>;

@@ -319,10 +319,9 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async setMediaLayout(id: string, m: MediaLayout): Promise<void> {
-    await this.durably(() =>
-      this.st('UPDATE videos SET duration_ms = ?, seekable = ?, head_length = ?, head_replaces = ? WHERE id = ?')
-        .run(m.durationMs, m.seekable ? 1 : 0, m.servedHead?.length ?? null, m.servedHead?.replaces ?? null, id),
-    );
+    // A NORMAL commit: the durable completion that always follows flushes it (one WAL).
+    this.st('UPDATE videos SET duration_ms = ?, seekable = ?, head_length = ?, head_replaces = ? WHERE id = ?')
+      .run(m.durationMs, m.seekable ? 1 : 0, m.servedHead?.length ?? null, m.servedHead?.replaces ?? null, id);
   }
 
   async setFileSha256(id: string, sha256: string): Promise<void> {
