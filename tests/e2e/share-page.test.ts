@@ -145,6 +145,6 @@ describe('share page', () => {
     await row.getByRole('alert').waitFor({ timeout: 10_000 });
     expect(await row.getByRole('alert').textContent()).toContain('without control or text-direction characters');
     await row.getByRole('button', { name: 'Cancel' }).click();
-    await shoot(app, 'library');
+    await shoot(app, 'library-thumbnails');
   });
 });
