@@ -124,4 +124,29 @@ describe('seekable WebM at finalize', () => {
       rmSync(first.dataDir, { recursive: true, force: true });
     }
   });
+
+  it('computes the served digest after a restart when the server stopped before it', async () => {
+    const stream = await liveWebm(12);
+    const chunks = cutStream(stream, 4, 17);
+    const first = await startTestServer({ keepDataDir: true });
+    const token = await first.createUser('lee');
+    const c1 = client(first.url, token);
+    const id = (await c1.init()).json.sessionId as string;
+    await uploadAll(c1, id, chunks);
+    const fin = (await c1.finalize({ sessionId: id, totalChunks: chunks.length })).json;
+    expect(fin).toMatchObject({ seekable: true, fileSha256: null });
+    await first.stop(); // before the served digest's delay elapsed
+    const second = await startTestServer({ dataDir: first.dataDir });
+    try {
+      const c2 = client(second.url, token);
+      const served = (await c2.file(id)).bytes;
+      let digest: string | null = null;
+      for (let i = 0; i < 20_000 && !digest; i++) digest = (await c2.status(id)).json.fileSha256;
+      expect(digest).toBe(sha256(served));
+      expect(digest).not.toBe(sha256(stream));
+    } finally {
+      await second.stop();
+      rmSync(first.dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -10,7 +10,7 @@ import type { IngestContext } from './context.ts';
 import { ownedVideo } from './videos.ts';
 import { servedDigestOf, shareUrlOf, videoUrlOf } from './video-status.ts';
 import { settleMediaLayout } from './seekable.ts';
-import { scheduleServedDigest } from './served-digest.ts';
+import { scheduleServedDigestLater } from './served-digest.ts';
 
 function completeAnswer(ctx: IngestContext, video: VideoRecord): FinalizeResponse {
   const publicUrl = ctx.publicUrl();
@@ -44,7 +44,7 @@ async function markComplete(ctx: IngestContext, video: VideoRecord, partial: boo
   ctx.assembler.forget(video.id);
   const done: VideoRecord = { ...probe, ...media, state: 'complete', sha256, partial, gaps, assembledChunks, completedAt: now, updatedAt: Math.max(video.updatedAt, now) };
   // Off the stop-to-link path: the answer goes out first (served-digest.ts).
-  setTimeout(() => void scheduleServedDigest(ctx, done), SERVED_DIGEST_DELAY_MS).unref();
+  scheduleServedDigestLater(ctx, done, SERVED_DIGEST_DELAY_MS);
   return done;
 }
 

@@ -10,11 +10,34 @@ import type { IngestContext } from './context.ts';
 import { readServed, servedSize } from './served-file.ts';
 
 const running = new WeakMap<IngestContext, Set<string>>();
+const pending = new WeakMap<IngestContext, Set<NodeJS.Timeout>>();
+const closed = new WeakSet<IngestContext>();
+
+/** Schedules the served digest after `delayMs` (the finalize answer goes out first). */
+export function scheduleServedDigestLater(ctx: IngestContext, video: VideoRecord, delayMs: number): void {
+  if (closed.has(ctx)) return;
+  let timers = pending.get(ctx);
+  if (!timers) pending.set(ctx, (timers = new Set()));
+  const set = timers;
+  const timer = setTimeout(() => {
+    set.delete(timer);
+    void scheduleServedDigest(ctx, video);
+  }, delayMs);
+  timer.unref();
+  set.add(timer);
+}
+
+/** At shutdown: nothing new starts (a restart catches up, `catchUpServedDigests`). */
+export function stopServedDigests(ctx: IngestContext): void {
+  closed.add(ctx);
+  for (const t of pending.get(ctx) ?? []) clearTimeout(t);
+  pending.delete(ctx);
+}
 
 export function scheduleServedDigest(ctx: IngestContext, video: VideoRecord): Promise<void> {
   let set = running.get(ctx);
   if (!set) running.set(ctx, (set = new Set()));
-  if (video.state !== 'complete' || !video.seekable || video.fileSha256 !== null || set.has(video.id)) return Promise.resolve();
+  if (closed.has(ctx) || video.state !== 'complete' || !video.seekable || video.fileSha256 !== null || set.has(video.id)) return Promise.resolve();
   const ids = set;
   ids.add(video.id);
   return computeAndRecord(ctx, video)

@@ -11,7 +11,7 @@ import { ApiError } from '../../shared/errors.ts';
 import { requireUser } from '../http/auth.ts';
 import { parseOr400 } from '../http/validate.ts';
 import type { IngestContext } from '../ingest/context.ts';
-import { catchUpServedDigests } from '../ingest/served-digest.ts';
+import { catchUpServedDigests, stopServedDigests } from '../ingest/served-digest.ts';
 import { MAX_POSTER_BYTES, renameVideo, storePoster } from '../ingest/video-meta.ts';
 import { ownedVideo, statusOf } from '../ingest/videos.ts';
 import { isServerId } from '../ids.ts';
@@ -24,6 +24,7 @@ export async function videoMetaRoutes(app: FastifyInstance, opts: { ctx: IngestC
   const { ctx } = opts;
   app.addContentTypeParser('image/jpeg', { parseAs: 'buffer', bodyLimit: MAX_POSTER_BYTES }, (_req, body, done) => done(null, body));
   app.addHook('onReady', () => catchUpServedDigests(ctx));
+  app.addHook('preClose', async () => stopServedDigests(ctx));
 
   app.patch(`${API_PREFIX}/videos/:id`, async (request) => {
     const user = requireUser(request);
