@@ -1,14 +1,24 @@
 /**
  * Stop-to-link latency: for recordings of 30, 300 and 1800 chunks (1, 10 and 60 minutes of 2 s
  * chunks), the time from the last chunk's 2xx to finalize's `complete` answer with the URL.
- * Chunks go up 2 at a time in index order, as the upload pipeline sends them. Chunk size is a
- * parameter (small by default to keep the run short); incremental assembly means finalize should
- * only append the tail, so the figure should not grow with the recording's length.
+ * Chunks go up 2 at a time in index order, as the upload pipeline sends them. The content is
+ * real WebM (lib/webm-stream.ts: a live-shaped ffmpeg stream, 2 s per chunk, cut at arbitrary
+ * bytes), so finalize does the seekable rewrite (Cues for every keyframe cluster, Duration,
+ * SeekHead); incremental assembly and indexing mean finalize only appends the tail and writes a
+ * head, so the figure should not grow with the recording's length.
+ *
+ * Also reports the server CPU that indexing adds per chunk: the ClusterIndexer fed the 1800-chunk
+ * recording in-process, against SHA-256 of the same bytes (which the server does for every chunk
+ * anyway) as the same-run baseline.
  */
 import { join } from 'node:path';
-import { makeChunkPool } from './lib/chunks.ts';
+import { createHash } from 'node:crypto';
+import type { FinalizeResponse } from '../src/shared/api.ts';
+import { ClusterIndexer } from '../src/server/webm/cluster-indexer.ts';
+import { makeChunk, makeChunkPool, type Chunk } from './lib/chunks.ts';
 import { percentile, round } from './lib/stats.ts';
 import { startOurs } from './lib/targets.ts';
+import { cutExactly, longStream } from './lib/webm-stream.ts';
 
 export interface FinalizeRow {
   chunks: number;
@@ -16,11 +26,46 @@ export interface FinalizeRow {
   samples: number;
   p50ms: number;
   p95ms: number;
+  /** Same run, same chunk sizes, random bytes (served as recorded, no rewrite): p50. */
+  baselineP50ms: number;
+  /** Whether every WebM recording was answered seekable and every baseline one not. */
+  seekable: boolean;
+}
+
+export interface IndexCost {
+  chunks: number;
+  /** CPU µs per chunk spent indexing (median of rounds). */
+  indexUsPerChunk: number;
+  /** The same chunks' SHA-256, µs per chunk: the baseline. */
+  sha256UsPerChunk: number;
+  ratio: number;
+}
+
+/** In-process: the indexer and SHA-256 over the same chunks, alternating, median of rounds. */
+export function measureIndexCost(chunks: Chunk[], rounds = 5): IndexCost {
+  const index: number[] = [];
+  const hash: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let t = process.cpuUsage();
+    const indexer = new ClusterIndexer();
+    for (const c of chunks) indexer.feed(c.bytes);
+    if (!indexer.finish().ok) throw new Error('bench stream did not index');
+    let d = process.cpuUsage(t);
+    index.push((d.user + d.system) / chunks.length);
+    t = process.cpuUsage();
+    for (const c of chunks) createHash('sha256').update(c.bytes).digest();
+    d = process.cpuUsage(t);
+    hash.push((d.user + d.system) / chunks.length);
+  }
+  const i = percentile(index, 50);
+  const h = percentile(hash, 50);
+  return { chunks: chunks.length, indexUsPerChunk: round(i, 1), sha256UsPerChunk: round(h, 1), ratio: round(i / h, 3) };
 }
 
 export interface FinalizeOptions {
   workDir: string;
   lengths: number[];
+  /** Ignored for WebM content (2 s of the stream per chunk); kept for the synthetic run. */
   chunkBytes: number;
   /** Recordings measured per length. */
   samples: (length: number) => number;
@@ -28,7 +73,12 @@ export interface FinalizeOptions {
   log?: (line: string) => void;
 }
 
-export async function benchFinalize(opts: FinalizeOptions): Promise<FinalizeRow[]> {
+export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: FinalizeRow[]; indexing: IndexCost }> {
+  const streams = new Map<number, Chunk[]>();
+  for (const length of opts.lengths) streams.set(length, cutExactly(await longStream(length * 2), length));
+  const randoms = new Map([...streams].map(([n, cs]) => [n, cs.map((c) => makeChunk(c.bytes.length))]));
+  const indexing = measureIndexCost(streams.get(Math.max(...opts.lengths))!);
+  opts.log?.(`indexing: ${indexing.indexUsPerChunk} µs CPU per 2 s chunk vs SHA-256 ${indexing.sha256UsPerChunk} µs (×${indexing.ratio})`);
   const target = await startOurs(join(opts.workDir, 'ours-finalize'));
   const pool = makeChunkPool(16, opts.chunkBytes);
   const parallel = opts.parallel ?? 2;
@@ -41,37 +91,49 @@ export async function benchFinalize(opts: FinalizeOptions): Promise<FinalizeRow[
     // Upload every sample recording except its last chunk, all at once (this part is not
     // measured); then, one recording at a time on a quiet server, send the last chunk and time
     // from its 2xx to finalize's answer.
+    // Each sample recording is uploaded twice: as the real WebM (rewritten seekable at finalize)
+    // and as random bytes of the same chunk sizes (not WebM: served as recorded, no rewrite) —
+    // the same-run baseline. Measured alternately, so the machine's load hits both alike.
     const recordings = await Promise.all(
       opts.lengths.flatMap((length) =>
-        Array.from({ length: opts.samples(length) }, async () => {
+        Array.from({ length: opts.samples(length) * 2 }, async (_, k) => {
           const rec = await target.newRecording();
+          const chunks = k % 2 === 0 ? streams.get(length)! : randoms.get(length)!;
           let next = 0;
           await Promise.all(
             Array.from({ length: parallel }, async () => {
               while (next < length - 1) {
                 const i = next++;
-                await rec.put(i, pool[i % pool.length]!, false);
+                await rec.put(i, chunks[i]!, false);
               }
             }),
           );
-          return { length, rec };
+          return { length, rec, chunks, webm: k % 2 === 0 };
         }),
       ),
     );
     const rows: FinalizeRow[] = [];
     for (const length of opts.lengths) {
       const times: number[] = [];
-      for (const { rec } of recordings.filter((r) => r.length === length)) {
-        await rec.put(length - 1, pool[(length - 1) % pool.length]!, true);
+      const baseline: number[] = [];
+      let seekable = true;
+      for (const { rec, chunks, webm } of recordings.filter((r) => r.length === length)) {
+        await rec.put(length - 1, chunks[length - 1]!, true);
         const lastConfirmed = performance.now();
-        await rec.finish(length);
-        times.push(performance.now() - lastConfirmed);
+        const answer = (await rec.finish(length)) as FinalizeResponse;
+        (webm ? times : baseline).push(performance.now() - lastConfirmed);
+        if (answer.status !== 'complete' || answer.seekable !== webm) seekable = false;
       }
-      const row = { chunks: length, chunkBytes: opts.chunkBytes, samples: times.length, p50ms: round(percentile(times, 50), 2), p95ms: round(percentile(times, 95), 2) };
-      opts.log?.(`finalize ${length} chunks: p50 ${row.p50ms} ms, p95 ${row.p95ms} ms (n=${row.samples})`);
+      const chunks = streams.get(length)!;
+      const chunkBytes = Math.round(chunks.reduce((n, c) => n + c.bytes.length, 0) / length);
+      const row = {
+        chunks: length, chunkBytes, samples: times.length, p50ms: round(percentile(times, 50), 2), p95ms: round(percentile(times, 95), 2),
+        baselineP50ms: round(percentile(baseline, 50), 2), seekable,
+      };
+      opts.log?.(`finalize ${length} chunks (WebM, seekable ${seekable}): p50 ${row.p50ms} ms, p95 ${row.p95ms} ms; not-WebM baseline p50 ${row.baselineP50ms} ms (n=${row.samples})`);
       rows.push(row);
     }
-    return rows;
+    return { rows, indexing };
   } finally {
     await target.stop();
   }

@@ -38,7 +38,7 @@ try {
     });
   }
   if (args.only.has('finalize')) {
-    m.finalize = await benchFinalize({
+    const fin = await benchFinalize({
       workDir,
       lengths: [30, 300, 1800],
       chunkBytes: 4096,
@@ -46,6 +46,8 @@ try {
       parallel: 8,
       log,
     });
+    m.finalize = fin.rows;
+    m.webmIndexing = fin.indexing;
   }
   if (args.only.has('memory')) {
     m.memory = await benchMemory({ workDir, recordingBytes: q ? 64e6 : 2e9, log });

@@ -21,6 +21,7 @@ import { chunkRoutes } from './routes/chunk.ts';
 import { registerShareRoutes } from './routes/share.ts';
 import { registerStaticApp } from './routes/static-app.ts';
 import { registerVideoRoutes } from './routes/videos.ts';
+import { videoMetaRoutes } from './routes/video-meta.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { FsBlobStore } from './storage/fs-blob-store.ts';
 import type { MetadataRepo } from './storage/metadata-repo.ts';
@@ -113,6 +114,7 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
 
   registerVideoRoutes(app, ctx);
   app.register(chunkRoutes, { ctx });
+  app.register(videoMetaRoutes, { ctx });
   registerShareRoutes(app, ctx);
   app.register(import('./openapi/route.ts'));
   app.register(Object.assign(async (root: FastifyInstance) => registerStaticApp(root, config.staticDir), {

@@ -22,6 +22,8 @@ export const ROUTES = {
   sharedFile: (shareId: string) => `${API_PREFIX}/shared/${encodeURIComponent(shareId)}/file`,
   /** The human share page (HTML player) behind `shareUrl`. */
   sharePage: (shareId: string) => `/s/${encodeURIComponent(shareId)}`,
+  /** Public poster (JPEG, or a neutral image when none was uploaded), by share id. */
+  sharedPoster: (shareId: string) => `${API_PREFIX}/shared/${encodeURIComponent(shareId)}/poster`,
 } as const;
 
 export const HEADERS = {
@@ -82,8 +84,28 @@ export const VideoStatus = z.object({
   assembledChunks: z.number().int(),
   /** Bytes held (sum of verified chunk sizes). */
   bytes: z.number().int(),
-  /** SHA-256 of the assembled video, once complete. */
+  /**
+   * SHA-256 of the bytes the client recorded (its chunks in order), once complete: what the
+   * client's end-to-end check compares. Same value as `recordedSha256`; kept under this name for
+   * the clients that check it (docs/API.md "Which digest proves what").
+   */
   sha256: Sha256Hex.nullable(),
+  // The fields below are always sent by this server; optional so an older server's answer (and
+  // the pipeline's test fakes) still parse.
+  /** SHA-256 of the bytes the client recorded, once complete. */
+  recordedSha256: Sha256Hex.nullable().optional(),
+  /**
+   * SHA-256 of the bytes served at `videoUrl` (which differ from the recorded ones when the
+   * header was rewritten for seeking). Computed after completion, off the stop-to-link path:
+   * null for a few seconds.
+   */
+  fileSha256: Sha256Hex.nullable().optional(),
+  /** Length of the recording in ms, once complete and understood (null otherwise). */
+  durationMs: z.number().int().nonnegative().nullable().optional(),
+  /** Whether the served file has Cues and a Duration; false: served exactly as received; null before completion. */
+  seekable: z.boolean().nullable().optional(),
+  /** Public URL of the poster frame; null when none was uploaded (clients show a neutral image). */
+  posterUrl: z.string().nullable().optional(),
   /** Missing indices, known once totalChunks is known. */
   missing: z.array(z.number().int()),
   /** True when completed on purpose with gaps (allowPartial); the gaps are in `missing`. */
@@ -134,8 +156,15 @@ export const FinalizeComplete = z.object({
   videoId: ServerId,
   videoUrl: z.string(),
   shareUrl: z.string(),
+  /** Bytes the client recorded (the served file may differ in length, see `seekable`). */
   size: z.number().int(),
+  /** SHA-256 of the bytes the client recorded: the client's end-to-end check. */
   sha256: Sha256Hex,
+  recordedSha256: Sha256Hex.optional(),
+  /** SHA-256 of the bytes served at videoUrl; null until computed (see VideoStatus). */
+  fileSha256: Sha256Hex.nullable().optional(),
+  durationMs: z.number().int().nonnegative().nullable().optional(),
+  seekable: z.boolean().optional(),
   totalChunks: z.number().int(),
   partial: z.boolean(),
   missing: z.array(z.number().int()),

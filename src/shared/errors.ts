@@ -23,6 +23,7 @@ export const ERRORS = {
   session_closed: { status: 409, message: 'The session is already finalized and accepts no new chunks.' },
   session_expired: { status: 410, message: 'The session expired after inactivity; its temporary data was removed.' },
   video_not_ready: { status: 409, message: 'The video is not complete yet.' },
+  poster_invalid: { status: 415, message: 'The poster must be a JPEG image (image/jpeg) of at most 512 KiB.' },
   range_not_satisfiable: { status: 416, message: 'The requested byte range cannot be served.' },
   request_timeout: { status: 408, message: 'The request body did not arrive in time.' },
   /** nginx's 499: nobody reads this answer, but the log must say "client fault", not 500. */

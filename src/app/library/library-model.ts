@@ -23,6 +23,20 @@ export interface LibraryItem {
   serverFileUrl: string | null;
   shareUrl: string | null;
   bytes: number;
+  /** Thumbnail: the uploaded poster, the server's neutral image for a complete video, else null. */
+  thumbnailUrl: string | null;
+  /** Length once the server has completed and understood it. */
+  durationMs: number | null;
+  /** The server's video id (rename, delete), or null while only on this device. */
+  videoId: string | null;
+}
+
+/**
+ * The one place the library gets the server's list, so paging (`?limit=&cursor=` →
+ * `{videos, nextCursor}`) changes only this function.
+ */
+export function fetchServerVideos(api: { listVideos(): Promise<VideoStatus[]> }): Promise<VideoStatus[]> {
+  return api.listVideos();
 }
 
 /** `${origin}/s/<shareId>` → shareId. */
@@ -57,7 +71,8 @@ export function mergeLibrary(local: readonly RecordingRecord[], server: readonly
     const createdAt = l?.createdAt ?? (s ? Date.parse(s.createdAt) : 0);
     items.push({
       id,
-      title: l?.title ?? s?.title ?? 'Untitled recording',
+      // The server's title wins: a rename happens there.
+      title: s?.title ?? l?.title ?? 'Untitled recording',
       createdAt: Number.isFinite(createdAt) ? createdAt : 0,
       local: l,
       server: s,
@@ -67,6 +82,9 @@ export function mergeLibrary(local: readonly RecordingRecord[], server: readonly
       serverFileUrl: serverComplete && shareId ? ROUTES.sharedFile(shareId) : null,
       shareUrl: serverComplete ? shareUrl : null,
       bytes: l?.localBytes || s?.bytes || 0,
+      thumbnailUrl: s?.posterUrl ?? (serverComplete && shareId ? ROUTES.sharedPoster(shareId) : null),
+      durationMs: s?.durationMs ?? null,
+      videoId: s?.videoId ?? null,
     });
   }
   return items.sort((a, b) => b.createdAt - a.createdAt);

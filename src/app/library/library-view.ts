@@ -5,17 +5,20 @@
  *
  * Server playback uses the public share file `/api/v1/shared/<shareId>/file`: a <video src>
  * cannot send the bearer token, and the share file is served with HTTP Range, so the browser
- * streams and seeks it instead of downloading the whole blob first.
+ * streams and seeks it instead of downloading the whole blob first. Thumbnails come from the
+ * public poster URL for the same reason.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { VideoStatus } from '../../shared/api.ts';
 import type { AppServices } from '../services.ts';
 import { OfflineError } from '../api-client.ts';
-import { formatBytes, formatDateTime } from '../format.ts';
+import { formatBytes, formatClock, formatDateTime } from '../format.ts';
 import { extensionFor } from '../recorder/mime.ts';
 import { sharedStyles } from '../ui/shared-styles.ts';
 import { ProgressController } from '../ui/controllers.ts';
-import { localDeleteNeedsWarning, mergeLibrary, type ItemState, type LibraryItem } from './library-model.ts';
+import { fetchServerVideos, localDeleteNeedsWarning, mergeLibrary, type ItemState, type LibraryItem } from './library-model.ts';
+import { ApiError } from '../../shared/errors.ts';
+import './rename-form.ts';
 
 const STATE_LABEL: Record<ItemState, [string, string]> = {
   recording: ['Recording', 'danger'],
@@ -43,6 +46,7 @@ export class LibraryView extends LitElement {
     confirming: { state: true },
     message: { state: true },
     loading: { state: true },
+    renaming: { state: true },
   };
 
   /** App services; set by the shell. */
@@ -55,6 +59,8 @@ export class LibraryView extends LitElement {
   declare confirming: string | null;
   declare message: string | null;
   declare loading: boolean;
+  /** The item being renamed: its id, the save in flight, the server's refusal. */
+  declare renaming: { id: string; busy: boolean; error: string | null } | null;
 
   private readonly progress = new ProgressController(this);
   private lastPhases = '';
@@ -69,6 +75,7 @@ export class LibraryView extends LitElement {
     this.confirming = null;
     this.message = null;
     this.loading = false;
+    this.renaming = null;
   }
 
   static override styles = [
@@ -78,7 +85,11 @@ export class LibraryView extends LitElement {
       header { display: flex; justify-content: space-between; align-items: center; gap: 12px; margin-bottom: 16px; flex-wrap: wrap; }
       ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 12px; }
       li.card { padding: 16px; display: grid; gap: 10px; }
-      .top { display: grid; grid-template-columns: 44px minmax(0, 1fr) auto; gap: 4px 14px; align-items: center; }
+      .top { display: grid; grid-template-columns: 112px minmax(0, 1fr) auto; gap: 4px 14px; align-items: center; }
+      .poster { position: relative; width: 112px; aspect-ratio: 16 / 9; border-radius: 8px; overflow: hidden; background: var(--surface-2); border: 1px solid var(--border); }
+      .poster img { width: 100%; height: 100%; object-fit: cover; display: block; }
+      .poster .thumb { width: 100%; height: 100%; border: 0; border-radius: 0; }
+      .duration { position: absolute; right: 4px; bottom: 4px; padding: 0 5px; border-radius: 4px; background: rgb(0 0 0 / 0.75); color: #fff; font-size: 0.75rem; font-variant-numeric: tabular-nums; }
       .thumb {
         flex: none; width: 44px; height: 44px; border-radius: 10px; display: grid; place-items: center;
         background: var(--surface-2); color: var(--muted); border: 1px solid var(--border);
@@ -89,7 +100,8 @@ export class LibraryView extends LitElement {
       .thumb.danger { color: var(--danger); background: var(--danger-soft); }
       .thumb.active { color: var(--accent); }
       @media (max-width: 520px) {
-        .top { grid-template-columns: 44px minmax(0, 1fr); align-items: start; }
+        .top { grid-template-columns: 96px minmax(0, 1fr); align-items: start; }
+        .poster { width: 96px; }
         .top .badge { grid-column: 2; justify-self: start; }
       }
       .title { font-weight: 600; overflow-wrap: anywhere; }
@@ -128,7 +140,7 @@ export class LibraryView extends LitElement {
     const local = await s.outbox.listRecordings();
     let server: VideoStatus[] | null = null;
     try {
-      server = await s.api.listVideos();
+      server = await fetchServerVideos(s.api);
       this.serverNote = null;
     } catch (e) {
       this.serverNote =
@@ -161,8 +173,13 @@ export class LibraryView extends LitElement {
     return html`
       <li class="card" data-recording-id=${item.id}>
         <div class="top">
-          <div class="thumb ${tone}" aria-hidden="true">
-            <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="2.5" y="6" width="13" height="12" rx="2.5" /><path d="M15.5 10.5 21 7.5v9l-5.5-3" stroke-linejoin="round" /></svg>
+          <div class="poster">
+            ${item.thumbnailUrl
+              ? html`<img src=${item.thumbnailUrl} alt="" loading="lazy" />`
+              : html`<div class="thumb ${tone}" aria-hidden="true">
+                  <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"><rect x="2.5" y="6" width="13" height="12" rx="2.5" /><path d="M15.5 10.5 21 7.5v9l-5.5-3" stroke-linejoin="round" /></svg>
+                </div>`}
+            ${item.durationMs !== null ? html`<span class="duration" aria-label="Duration">${formatClock(item.durationMs)}</span>` : nothing}
           </div>
           <div class="text">
             <div class="title">${item.title}</div>
@@ -170,6 +187,11 @@ export class LibraryView extends LitElement {
           </div>
           <span class="badge ${tone}">${label}</span>
         </div>
+        ${this.renaming?.id === item.id
+          ? html`<rename-form .value=${item.title} ?busy=${this.renaming.busy} .error=${this.renaming.error}
+              @rename-save=${(e: CustomEvent<{ title: string }>) => this.rename(item, e.detail.title)}
+              @rename-cancel=${() => (this.renaming = null)}></rename-form>`
+          : nothing}
         ${playing
           ? html`<video controls autoplay playsinline src=${playing.url} aria-label="Playing ${item.title} from the ${playing.from}"></video>`
           : nothing}
@@ -179,6 +201,9 @@ export class LibraryView extends LitElement {
           ${playing ? html`<button class="ghost" @click=${() => this.closePlayer()}>Close player</button>` : nothing}
           ${item.hasLocalBytes || item.serverFileUrl ? html`<button @click=${() => this.download(item)}>Download</button>` : nothing}
           ${item.shareUrl ? html`<button @click=${() => this.copy(item.shareUrl!)}>Copy link</button>` : nothing}
+          ${item.videoId && this.renaming?.id !== item.id
+            ? html`<button class="ghost" @click=${() => (this.renaming = { id: item.id, busy: false, error: null })}>Rename</button>`
+            : nothing}
           ${item.state !== 'recording' ? html`<button class="ghost" @click=${() => (this.confirming = item.id)}>Delete…</button>` : nothing}
         </div>
         ${this.confirming === item.id ? this.renderConfirm(item) : nothing}
@@ -241,6 +266,25 @@ export class LibraryView extends LitElement {
     const a = Object.assign(document.createElement('a'), { href, download: name });
     a.click();
     if (revoke) setTimeout(() => URL.revokeObjectURL(href!), 60_000);
+  }
+
+  private async rename(item: LibraryItem, title: string): Promise<void> {
+    if (!item.videoId || !this.services) return;
+    this.renaming = { id: item.id, busy: true, error: null };
+    try {
+      await this.services.api.renameVideo(item.videoId, title);
+      this.renaming = null;
+      this.message = 'Renamed.';
+      await this.load();
+    } catch (e) {
+      const error =
+        e instanceof OfflineError
+          ? 'You are offline; rename again when connected.'
+          : e instanceof ApiError && e.code === 'validation_failed'
+            ? 'Titles are 1–200 characters, without control or text-direction characters.'
+            : `Could not rename it: ${(e as Error).message}`;
+      this.renaming = { id: item.id, busy: false, error };
+    }
   }
 
   private async copy(url: string): Promise<void> {

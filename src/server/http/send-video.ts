@@ -1,5 +1,5 @@
 /**
- * Streams a complete video's assembled bytes with Range support. Content-Type is the video's
+ * Streams a complete video's served bytes (ingest/served-file.ts) with Range support. Content-Type is the video's
  * base type (never the client's full string with parameters), and nosniff is set globally, so a
  * crafted upload cannot be rendered as HTML.
  */
@@ -9,6 +9,7 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import type { VideoRecord } from '../storage/metadata-repo.ts';
 import { baseMimeType, fileExtension } from '../ingest/video-status.ts';
 import { parseRange } from './range.ts';
+import { readServed, servedSize } from '../ingest/served-file.ts';
 
 function safeFilename(video: VideoRecord): string {
   const stem = (video.title ?? '').replace(/[^A-Za-z0-9 ._-]+/g, '').trim().slice(0, 80) || `outbox-${video.id}`;
@@ -17,21 +18,21 @@ function safeFilename(video: VideoRecord): string {
 
 export function sendVideo(request: FastifyRequest, reply: FastifyReply, blobs: BlobStore, video: VideoRecord, cacheControl: string): FastifyReply {
   if (video.state !== 'complete') throw new ApiError('video_not_ready', { state: video.state });
-  const size = video.assembledBytes;
+  const size = servedSize(video);
   reply
     .header('accept-ranges', 'bytes')
     .header('content-type', baseMimeType(video.mimeType))
     .header('content-disposition', `inline; filename="${safeFilename(video)}"`)
     .header('cache-control', cacheControl)
-    .header('etag', `"${video.sha256 ?? ''}"`);
+    .header('etag', `"${video.sha256 ?? ''}${video.seekable ? '-s' : ''}"`);
   const range = parseRange(request.headers.range, size);
   if (range.kind === 'unsatisfiable') throw new ApiError('range_not_satisfiable', { size });
   if (range.kind === 'partial') {
     reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', String(range.end - range.start + 1));
     if (request.method === 'HEAD') return reply.send();
-    return reply.send(blobs.readAssembled(video.id, { start: range.start, end: range.end }));
+    return reply.send(readServed(blobs, video, { start: range.start, end: range.end }));
   }
   reply.code(200).header('content-length', String(size));
   if (request.method === 'HEAD' || size === 0) return reply.send();
-  return reply.send(blobs.readAssembled(video.id, { start: 0, end: size - 1 }));
+  return reply.send(readServed(blobs, video, { start: 0, end: size - 1 }));
 }

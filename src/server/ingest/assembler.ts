@@ -19,11 +19,16 @@
  * memory, are written once into the assembled file, the running hash is fed from the same
  * memory (no read-back), and the chunk record plus the new prefix are committed in one
  * transaction.
+ *
+ * Each appended byte also goes, in order, through a WebM cluster indexer (src/server/webm), kept
+ * with the running hash and rebuilt with it from the same read-back, so finalize has the
+ * recording's Cues and duration without reading it again (`mediaIndex`).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sha256Service } from '../hashing/sha256-service.ts';
 import type { BlobStore, StagedChunk } from '../storage/blob-store.ts';
 import type { MetadataRepo, VideoRecord } from '../storage/metadata-repo.ts';
+import { ClusterIndexer, type IndexOutcome } from '../webm/cluster-indexer.ts';
 
 /** A running hash is rebuilt in steps of this many bytes, each awaited (bounded memory in flight). */
 const REBUILD_STEP_BYTES = 16 * 1024 * 1024;
@@ -31,6 +36,8 @@ const REBUILD_STEP_BYTES = 16 * 1024 * 1024;
 interface Running {
   /** Bytes of the assembled object fed to the service's running hash (key: video id). */
   bytes: number;
+  /** The same bytes' WebM index. */
+  index: ClusterIndexer;
 }
 
 export interface AdvanceResult {
@@ -41,15 +48,14 @@ export interface AdvanceResult {
 
 export class Assembler {
   private readonly running = new Map<string, Running>();
-  /** Bytes appended since start, for observability (logged at finalize). */
-  totalAppendedBytes = 0;
 
   constructor(
     private readonly repo: MetadataRepo,
     private readonly blobs: BlobStore,
     private readonly clock: () => number,
     private readonly log: FastifyBaseLogger,
-    private readonly sha256: Sha256Service,
+    /** Also hashes served files after completion (served-digest.ts), under keys of their own. */
+    readonly sha256: Sha256Service,
   ) {}
 
   private async runningHash(video: VideoRecord): Promise<Running> {
@@ -57,12 +63,14 @@ export class Assembler {
     if (cached && cached.bytes === video.assembledBytes) return cached;
     this.running.delete(video.id);
     this.sha256.reset(video.id);
+    const index = new ClusterIndexer();
     if (video.assembledBytes > 0) {
       const stream = this.blobs.readAssembled(video.id, { start: 0, end: video.assembledBytes - 1 });
       let unsettled: Promise<void>[] = [];
       let unsettledBytes = 0;
       for await (const buf of stream as AsyncIterable<Buffer>) {
         unsettled.push(this.sha256.update(video.id, buf));
+        index.feed(buf);
         unsettledBytes += buf.length;
         if (unsettledBytes >= REBUILD_STEP_BYTES) {
           await Promise.all(unsettled);
@@ -73,7 +81,7 @@ export class Assembler {
       await Promise.all(unsettled);
       this.log.info({ event: 'assembly/hash-recomputed', videoId: video.id, bytes: video.assembledBytes });
     }
-    const fresh = { bytes: video.assembledBytes };
+    const fresh = { bytes: video.assembledBytes, index };
     this.running.set(video.id, fresh);
     return fresh;
   }
@@ -86,8 +94,8 @@ export class Assembler {
       throw new Error(`chunk ${index} of ${video.id} has ${n} bytes on disk, ${expectedSize} recorded`);
     }
     await Promise.all(read.map((buf) => this.sha256.update(video.id, buf)));
+    for (const buf of read) run.index.feed(buf);
     run.bytes += n;
-    this.totalAppendedBytes += n;
     return n;
   }
 
@@ -117,8 +125,8 @@ export class Assembler {
       throw err;
     }
     const fed = Promise.all(staged.bytes.map((buf) => this.sha256.update(video.id, buf)));
+    for (const buf of staged.bytes) run.index.feed(buf);
     run.bytes = bytes;
-    this.totalAppendedBytes += staged.size;
     return { video: { ...video, assembledChunks: staged.index + 1, assembledBytes: bytes, updatedAt: Math.max(video.updatedAt, now) }, fed };
   }
 
@@ -157,6 +165,8 @@ export class Assembler {
    */
   async appendRemaining(video: VideoRecord, indices: readonly number[]): Promise<{ bytes: number; appendedBytes: number }> {
     const run = await this.runningHash(video);
+    // Past the first gap the bytes start mid-cluster: the index covers the prefix only.
+    run.index.stopAtGap();
     let appendedBytes = 0;
     try {
       for (const index of indices) {
@@ -170,6 +180,11 @@ export class Assembler {
       throw err;
     }
     return { bytes: run.bytes, appendedBytes };
+  }
+
+  /** The WebM index of the assembled object as it stands (`video.assembledBytes` long). */
+  async mediaIndex(video: VideoRecord): Promise<IndexOutcome> {
+    return (await this.runningHash(video)).index.finish();
   }
 
   /** SHA-256 (hex) of the assembled object as it stands. */

@@ -8,7 +8,9 @@ import { missingIndices, toRanges } from '../../shared/ranges.ts';
 import type { User, VideoRecord } from '../storage/metadata-repo.ts';
 import type { IngestContext } from './context.ts';
 import { ownedVideo } from './videos.ts';
-import { shareUrlOf, videoUrlOf } from './video-status.ts';
+import { servedDigestOf, shareUrlOf, videoUrlOf } from './video-status.ts';
+import { settleMediaLayout } from './seekable.ts';
+import { scheduleServedDigestLater } from './served-digest.ts';
 
 function completeAnswer(ctx: IngestContext, video: VideoRecord): FinalizeResponse {
   const publicUrl = ctx.publicUrl();
@@ -19,19 +21,31 @@ function completeAnswer(ctx: IngestContext, video: VideoRecord): FinalizeRespons
     shareUrl: shareUrlOf(publicUrl, video),
     size: video.assembledBytes,
     sha256: video.sha256 ?? '',
+    ...mediaFields(video),
     totalChunks: video.totalChunks ?? 0,
     partial: video.partial,
     missing: video.gaps,
   };
 }
 
+const SERVED_DIGEST_DELAY_MS = 500;
+
+/** The seekable-WebM and digest fields of a complete answer (docs/API.md "Which digest proves what"). */
+function mediaFields(video: VideoRecord) {
+  return { recordedSha256: video.sha256 ?? '', fileSha256: servedDigestOf(video), durationMs: video.durationMs, seekable: video.seekable === true };
+}
+
 async function markComplete(ctx: IngestContext, video: VideoRecord, partial: boolean, gaps: number[], assembledChunks: number, bytes: number): Promise<VideoRecord> {
   const probe = { ...video, assembledBytes: bytes };
   const sha256 = await ctx.assembler.digest(probe);
+  const media = await settleMediaLayout(ctx, probe);
   const now = ctx.clock();
   await ctx.repo.completeVideo(video.id, { sha256, partial, gaps, now, assembledChunks, assembledBytes: bytes });
   ctx.assembler.forget(video.id);
-  return { ...probe, state: 'complete', sha256, partial, gaps, assembledChunks, completedAt: now, updatedAt: Math.max(video.updatedAt, now) };
+  const done: VideoRecord = { ...probe, ...media, state: 'complete', sha256, partial, gaps, assembledChunks, completedAt: now, updatedAt: Math.max(video.updatedAt, now) };
+  // Off the stop-to-link path: the answer goes out first (served-digest.ts).
+  scheduleServedDigestLater(ctx, done, SERVED_DIGEST_DELAY_MS);
+  return done;
 }
 
 /**

@@ -11,6 +11,16 @@ export function videoUrlOf(publicUrl: string, video: VideoRecord): string {
   return `${publicUrl}${ROUTES.file(video.id)}`;
 }
 
+/** A file served as recorded has the recorded digest; a rewritten one gets its own after completion. */
+export function servedDigestOf(video: VideoRecord): string | null {
+  return video.seekable === false ? video.sha256 : video.fileSha256;
+}
+
+/** Public (share-id) poster URL with a version, so a replaced poster is not served from cache. */
+export function posterUrlOf(publicUrl: string, video: VideoRecord): string | null {
+  return video.posterAt === null ? null : `${publicUrl}${ROUTES.sharedPoster(video.shareId)}?v=${video.posterAt}`;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function toVideoStatus(video: VideoRecord, chunks: readonly ChunkRecord[], publicUrl: string): VideoStatus {
@@ -35,6 +45,11 @@ export function toVideoStatus(video: VideoRecord, chunks: readonly ChunkRecord[]
     assembledChunks: video.assembledChunks,
     bytes: chunks.reduce((n, c) => n + c.size, 0),
     sha256: complete ? video.sha256 : null,
+    recordedSha256: complete ? video.sha256 : null,
+    fileSha256: complete ? servedDigestOf(video) : null,
+    durationMs: complete ? video.durationMs : null,
+    seekable: complete ? video.seekable : null,
+    posterUrl: posterUrlOf(publicUrl, video),
     missing,
     partial: video.partial,
     shareUrl: shareUrlOf(publicUrl, video),

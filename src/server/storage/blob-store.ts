@@ -98,4 +98,19 @@ export interface BlobStore {
   close?(): Promise<void>;
   /** Removes staged temp objects left by a crash; returns how many. */
   removeLeftoverTemps(): Promise<number>;
+
+  /**
+   * Seekable WebM (src/server/webm): stores `head`, a few KB written once at completion, that the
+   * served file starts with in place of the recorded bytes before the first Cluster (the caller
+   * records how many). Durable when resolved; replaces any earlier head. The assembled object is
+   * never rewritten, so it stays byte-equal to what was recorded. A store that holds the first
+   * part of the object back (S3 multipart) may instead splice the head into that part.
+   */
+  writeServedHead(videoId: string, head: Buffer): Promise<void>;
+  /** The head written by writeServedHead (not_found ApiError when absent). */
+  readServedHead(videoId: string): Promise<Buffer>;
+  /** Stores the poster image (≤ 512 KiB, validated by the caller), durably, replacing any earlier one. */
+  writePoster(videoId: string, bytes: Buffer): Promise<void>;
+  /** The poster, or null when none is stored. */
+  readPoster(videoId: string): Promise<Buffer | null>;
 }

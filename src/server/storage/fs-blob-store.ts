@@ -5,6 +5,8 @@
  *   <root>/videos/<videoId>/<index>.chunk published chunks, until appended
  *   <root>/videos/<videoId>/assembled     the video, growing by whole chunks in index order
  *   <root>/journals/<videoId>.log         append journal: one record per append (append-journal.ts)
+ *   <root>/videos/<videoId>/head          served head of a seekable WebM (fs-small-objects.ts)
+ *   <root>/videos/<videoId>/poster.jpg    poster frame
  *
  * The durability model (what is flushed before a 2xx, and what recovery re-adopts or
  * truncates) is told once, in docs/API.md "Durability and recovery". Here: the in-order fast
@@ -29,6 +31,7 @@ import type { AppendRecord, BlobStore, ByteRange, StageOptions, StagedChunk } fr
 import { InlineSha256 } from '../hashing/inline-sha256.ts';
 import type { Sha256Service } from '../hashing/sha256-service.ts';
 import { SharedBody, SharedBodyPool } from './shared-body.ts';
+import { readRequiredObject, readSmallObject, writeOnceObject, writeSmallObject } from './fs-small-objects.ts';
 
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
@@ -377,5 +380,21 @@ export class FsBlobStore implements BlobStore {
     }
     await Promise.all(names.map((n) => rm(join(this.tmpDir, n), { force: true, recursive: true })));
     return names.length;
+  }
+
+  async writeServedHead(videoId: string, head: Buffer): Promise<void> {
+    await writeOnceObject(join(await this.ensureVideoDir(videoId), 'head'), head).catch((err: unknown) => Promise.reject(translate(err)));
+  }
+
+  readServedHead(videoId: string): Promise<Buffer> {
+    return readRequiredObject(join(this.videoDir(videoId), 'head'));
+  }
+
+  async writePoster(videoId: string, bytes: Buffer): Promise<void> {
+    await writeSmallObject(join(await this.ensureVideoDir(videoId), 'poster.jpg'), bytes).catch((err: unknown) => Promise.reject(translate(err)));
+  }
+
+  readPoster(videoId: string): Promise<Buffer | null> {
+    return readSmallObject(join(this.videoDir(videoId), 'poster.jpg'));
   }
 }

@@ -31,6 +31,23 @@ export interface VideoRecord {
   partial: boolean;
   /** Indices skipped by a partial completion. */
   gaps: number[];
+  /** Media length, known once complete and understood (null otherwise). */
+  durationMs: number | null;
+  /** Whether the served file was made seekable at completion; null before completion. */
+  seekable: boolean | null;
+  /** The served head (seekable WebM): its length and how many recorded bytes it replaces. */
+  servedHead: { length: number; replaces: number } | null;
+  /** SHA-256 of the bytes served at /file; null until computed after completion. */
+  fileSha256: string | null;
+  /** When a poster was stored (null: none). */
+  posterAt: number | null;
+}
+
+/** What completion learned about the media (seekable-webm.ts). */
+export interface MediaLayout {
+  durationMs: number | null;
+  seekable: boolean;
+  servedHead: { length: number; replaces: number } | null;
 }
 
 export interface ChunkRecord {
@@ -106,4 +123,16 @@ export interface MetadataRepo {
    */
   chunkSummary(videoId: string): Promise<{ count: number; highest: number }>;
   deleteChunk(videoId: string, index: number): Promise<void>;
+
+  /**
+   * Records the media layout decided at completion; durable together with the `completeVideo`
+   * that follows it (a video is served only once complete, so nothing reads it before).
+   */
+  setMediaLayout(id: string, m: MediaLayout): Promise<void>;
+  /** Records the SHA-256 of the served file. */
+  setFileSha256(id: string, sha256: string): Promise<void>;
+  /** Records that a poster is stored. */
+  setPosterAt(id: string, now: number): Promise<void>;
+  /** Sets the title (already validated); durable on return. */
+  renameVideo(id: string, title: string, now: number): Promise<void>;
 }

@@ -23,7 +23,7 @@ import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { migrate } from './sqlite-migrations.ts';
-import type { ChunkRecord, Completion, MetadataRepo, NewVideo, User, VideoRecord, VideoStateName } from './metadata-repo.ts';
+import type { ChunkRecord, Completion, MediaLayout, MetadataRepo, NewVideo, User, VideoRecord, VideoStateName } from './metadata-repo.ts';
 
 /** How long NORMAL commits may wait for their background WAL flush. */
 const WAL_FLUSH_DELAY_MS = 200;
@@ -45,6 +45,12 @@ interface VideoRow {
   sha256: string | null;
   partial: number;
   gaps: string;
+  duration_ms: number | null;
+  seekable: number | null;
+  head_length: number | null;
+  head_replaces: number | null;
+  file_sha256: string | null;
+  poster_at: number | null;
 }
 
 function toVideo(r: VideoRow): VideoRecord {
@@ -65,6 +71,11 @@ function toVideo(r: VideoRow): VideoRecord {
     sha256: r.sha256,
     partial: r.partial === 1,
     gaps: JSON.parse(r.gaps) as number[],
+    durationMs: r.duration_ms,
+    seekable: r.seekable === null ? null : r.seekable === 1,
+    servedHead: r.head_length === null || r.head_replaces === null ? null : { length: r.head_length, replaces: r.head_replaces },
+    fileSha256: r.file_sha256,
+    posterAt: r.poster_at,
   };
 }
 
@@ -302,5 +313,23 @@ export class SqliteMetadataRepo implements MetadataRepo {
 
   async deleteChunk(videoId: string, index: number): Promise<void> {
     await this.durably(() => this.st('DELETE FROM chunks WHERE video_id = ? AND idx = ?').run(videoId, index));
+  }
+
+  async setMediaLayout(id: string, m: MediaLayout): Promise<void> {
+    // A NORMAL commit: the durable completion that always follows flushes it (one WAL).
+    this.st('UPDATE videos SET duration_ms = ?, seekable = ?, head_length = ?, head_replaces = ? WHERE id = ?')
+      .run(m.durationMs, m.seekable ? 1 : 0, m.servedHead?.length ?? null, m.servedHead?.replaces ?? null, id);
+  }
+
+  async setFileSha256(id: string, sha256: string): Promise<void> {
+    await this.durably(() => this.st('UPDATE videos SET file_sha256 = ? WHERE id = ?').run(sha256, id));
+  }
+
+  async setPosterAt(id: string, now: number): Promise<void> {
+    await this.durably(() => this.st('UPDATE videos SET poster_at = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, now, id));
+  }
+
+  async renameVideo(id: string, title: string, now: number): Promise<void> {
+    await this.durably(() => this.st('UPDATE videos SET title = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(title, now, id));
   }
 }

@@ -50,6 +50,19 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Seekable WebM, served digest, poster. Version 2 is another branch's step; numbers are
+    // applied by value, so either may land first.
+    version: 3,
+    sql: `
+      ALTER TABLE videos ADD COLUMN duration_ms INTEGER;
+      ALTER TABLE videos ADD COLUMN seekable INTEGER;
+      ALTER TABLE videos ADD COLUMN head_length INTEGER;
+      ALTER TABLE videos ADD COLUMN head_replaces INTEGER;
+      ALTER TABLE videos ADD COLUMN file_sha256 TEXT;
+      ALTER TABLE videos ADD COLUMN poster_at INTEGER;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): number {
