@@ -24,6 +24,10 @@ export const ERRORS = {
   request_timeout: { status: 408, message: 'The request body did not arrive in time.' },
   /** nginx's 499: nobody reads this answer, but the log must say "client fault", not 500. */
   client_aborted: { status: 400, message: 'The client closed the connection before the request was complete; nothing was stored.' },
+  user_quota_exceeded: { status: 413, message: "This upload would exceed your storage quota; nothing was stored. Free space (delete recordings) and retry." },
+  recording_too_large: { status: 413, message: 'This recording exceeds the size limit per recording; nothing was stored.' },
+  too_many_open_sessions: { status: 409, message: 'Too many recordings are still uploading; retry once one of them has finished.' },
+  header_too_large: { status: 431, message: 'The request headers are too large.' },
   rate_limited: { status: 429, message: 'Too many requests; retry after the indicated delay.' },
   insufficient_storage: { status: 507, message: 'The server has no room to store this data; nothing was kept.' },
   service_unavailable: { status: 503, message: 'The server is temporarily unavailable.' },

@@ -84,8 +84,8 @@ export function runMetadataRepoContract(name: string, makeRepo: () => Promise<Me
       await repo.setTotalChunks(id(1), 3, 11);
       await repo.setAssembled(id(1), 2, 100, 12);
       expect(await repo.getVideo(id(1))).toMatchObject({ totalChunks: 3, assembledChunks: 2, assembledBytes: 100 });
-      await repo.completeVideo(id(1), { sha256: 'f'.repeat(64), partial: true, gaps: [2], now: 13, assembledChunks: 3, assembledBytes: 100 });
-      expect(await repo.getVideo(id(1))).toMatchObject({ state: 'complete', sha256: 'f'.repeat(64), partial: true, gaps: [2], completedAt: 13, assembledChunks: 3 });
+      await repo.completeVideo(id(1), { sha256: 'f'.repeat(64), partial: true, gaps: [[2, 2]], now: 13, assembledChunks: 3, assembledBytes: 100 });
+      expect(await repo.getVideo(id(1))).toMatchObject({ state: 'complete', sha256: 'f'.repeat(64), partial: true, gaps: [[2, 2]], completedAt: 13, assembledChunks: 3 });
       expect((await repo.listVideosByState('complete')).map((v) => v.id)).toEqual([id(1)]);
       await repo.close();
     });

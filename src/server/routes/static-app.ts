@@ -22,6 +22,9 @@ export async function registerStaticApp(app: FastifyInstance, staticDir: string)
       wildcard: true,
       index: ['index.html'],
       cacheControl: false,
+      // Source maps stay on the build machine (vite writes them for debugging): they publish the
+      // original sources and comments. A request for one is a plain 404.
+      allowedPath: (pathName) => !/\.map$/i.test(pathName),
       setHeaders(res, path) {
         if (/[\\/]assets[\\/]/.test(path)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
         else res.setHeader('cache-control', 'no-cache');

@@ -8,7 +8,7 @@
  * re-sent; the server answers a duplicate with its own SHA-256, which we verify. A lost answer
  * therefore costs one chunk of bandwidth, never an unverified confirmation.
  */
-import { countInRanges } from '../../shared/ranges.ts';
+import { countInRanges, fromRanges } from '../../shared/ranges.ts';
 import type { ChunkCounts } from '../../shared/outbox/queue.ts';
 import type { LastError, RecordingRecord } from '../../shared/outbox/schema.ts';
 import type { Settings } from '../../shared/settings.ts';
@@ -146,10 +146,12 @@ export class SessionOps {
         await this.complete(rec.id, { sha256: res.sha256, size: res.size, shareUrl: res.shareUrl, videoUrl: res.videoUrl }, settings);
       } else {
         this.finalizedAt.set(rec.id, this.confirmations.get(rec.id) ?? 0);
-        await outbox.patchRecording(rec.id, { missing: res.missing });
-        const requeued = await outbox.requeueUploaded(rec.id, res.missing);
+        // The server answers inclusive ranges; the outbox keeps the indices it re-queues.
+        const missing = fromRanges(res.missing);
+        await outbox.patchRecording(rec.id, { missing });
+        const requeued = await outbox.requeueUploaded(rec.id, missing);
         logger.info(
-          { recordingId, status: 'incomplete', received: res.receivedChunks, total: res.totalChunks, missing: res.missing.length, requeued: requeued.length, at: clock.now() },
+          { recordingId, status: 'incomplete', received: res.receivedChunks, total: res.totalChunks, missing: missing.length, requeued: requeued.length, at: clock.now() },
           'finalize-result',
         );
       }
