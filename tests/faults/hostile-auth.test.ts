@@ -58,6 +58,12 @@ describe('auth failure limits', () => {
     expect((await me(s, { authorization: `Bearer obx_${'E'.repeat(43)}`, 'x-forwarded-for': '198.51.100.2' })).status).toBe(401);
   });
 
+  it('do not count requests without any credential', async () => {
+    const s = await start();
+    for (let i = 0; i < 40; i++) expect((await me(s, {})).status).toBe(401);
+    expect((await me(s, { authorization: `Bearer ${BAD}` })).status).toBe(401);
+  });
+
   it('do not count CORS preflights as failures', async () => {
     const s = await start();
     for (let i = 0; i < 40; i++) {

@@ -62,10 +62,10 @@ export function makeAuthHook(deps: AuthDeps) {
       request.user = user;
       return;
     }
+    // No credential at all guesses nothing (and costs no lookup): a plain 401, never counted.
+    if (!presented) throw new ApiError('unauthorized');
     const byIp = deps.failuresPerIp.hit(request.ip);
-    const byCredential = presented
-      ? deps.failuresPerCredential.hit(createHash('sha256').update(presented.slice(0, MAX_CREDENTIAL_CHARS)).digest('hex'))
-      : byIp;
+    const byCredential = deps.failuresPerCredential.hit(createHash('sha256').update(presented.slice(0, MAX_CREDENTIAL_CHARS)).digest('hex'));
     if (!byIp.ok || !byCredential.ok) {
       const retryAfterSec = Math.max(byIp.ok ? 0 : byIp.retryAfterSec, byCredential.ok ? 0 : byCredential.retryAfterSec);
       throw new ApiError('rate_limited', { retryAfterSec });
