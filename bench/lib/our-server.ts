@@ -27,6 +27,9 @@ export async function startOurServer(dataDir: string, execArgv: string[] = [], e
       OUTBOX_DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       OUTBOX_RATE_LIMIT: '100000000',
+      // Limits far above what a run stores, so their checks are measured but never refuse.
+      OUTBOX_USER_QUOTA_BYTES: String(2 ** 40),
+      OUTBOX_MAX_OPEN_SESSIONS: '1000000',
       ...env,
     },
     stderr: 'inherit',

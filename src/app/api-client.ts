@@ -52,7 +52,15 @@ export function createApiClient(opts: { getToken: () => Promise<string | null>; 
       return MeResponse.parse(await (await request(ROUTES.me, {}, token)).json());
     },
     async listVideos() {
-      return VideoList.parse(await (await request(ROUTES.list)).json()).videos;
+      // The list is paginated; the library shows them all, so follow nextCursor to the end.
+      const videos: VideoStatus[] = [];
+      for (let cursor: string | null = null; ; ) {
+        const path: string = cursor === null ? ROUTES.list : `${ROUTES.list}?cursor=${encodeURIComponent(cursor)}`;
+        const page = VideoList.parse(await (await request(path)).json());
+        videos.push(...page.videos);
+        if (page.nextCursor === null || page.videos.length === 0) return videos;
+        cursor = page.nextCursor;
+      }
     },
     async getVideo(videoId) {
       return VideoStatus.parse(await (await request(ROUTES.video(videoId))).json());

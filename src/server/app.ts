@@ -6,10 +6,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import pino from 'pino';
 import { derivePublicUrl, type ServerConfig } from './config.ts';
 import { makeAuthHook } from './http/auth.ts';
-import { errorHandler, sendApiError } from './http/errors.ts';
+import { clientErrorHandler, errorHandler, sendApiError } from './http/errors.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { Assembler } from './ingest/assembler.ts';
 import type { IngestContext } from './ingest/context.ts';
+import { MemoryBudget } from './ingest/memory-budget.ts';
 import { startSweeper, sweepExpired } from './ingest/expiry-sweeper.ts';
 import { recover } from './ingest/recovery.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
@@ -52,6 +53,10 @@ declare module 'fastify' {
   }
 }
 
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 export function buildServer(config: ServerConfig, deps: ServerDeps = {}): FastifyInstance {
   const clock = deps.clock ?? Date.now;
   const logger: FastifyBaseLogger = pino(
@@ -67,6 +72,9 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
     connectionTimeout: 0,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // fastify's types omit the hop count it accepts; this is the function it compiles one into.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    clientErrorHandler,
     routerOptions: { maxParamLength: 200 },
     frameworkErrors: (err, request, reply) => sendApiError(request, reply, err.code === 'FST_ERR_BAD_URL' ? new ApiError('validation_failed') : new ApiError('not_found')),
   });
@@ -89,6 +97,7 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
     assembler: new Assembler(repo, blobs, clock, app.log, sha256),
     locks: new KeyedMutex(),
     clock,
+    memory: new MemoryBudget(config.memoryBodyBytes, config.memoryBodyBytesPerUser),
     log: app.log,
     publicUrl,
   };
@@ -105,6 +114,7 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
       repo,
       perUser: new RateLimiter(config.rateLimitPerMinute, 60_000, clock),
       failuresPerIp: new RateLimiter(config.authFailuresPerMinute, 60_000, clock),
+      failuresPerCredential: new RateLimiter(config.authFailuresPerMinute, 60_000, clock),
     }),
   );
   app.addHook('onResponse', async (request, reply) => {

@@ -26,6 +26,23 @@ export interface ServerConfig {
   jsonBodyLimit: number;
   logLevel: LogLevel;
   staticDir: string;
+  /**
+   * fastify's `trustProxy`: whom to believe in X-Forwarded-For, so rate limits count the real
+   * client behind a reverse proxy. false (default), true, a hop count, or addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string;
+  /** Stored bytes per user over all recordings; null = unlimited. */
+  userQuotaBytes: number | null;
+  /** Stored bytes per recording; null = unlimited. */
+  maxRecordingBytes: number | null;
+  /** Recordings a user may have uploading (state open) at once; null = unlimited. */
+  maxOpenSessions: number | null;
+  /** An open session ends after this long even if chunks keep coming (410 session_expired). */
+  sessionMaxAgeMs: number;
+  /** Chunk bodies held in memory at once, over all requests; beyond, they stream to disk. */
+  memoryBodyBytes: number;
+  /** Chunk bodies held in memory at once for one user. */
+  memoryBodyBytesPerUser: number;
 }
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -38,6 +55,26 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   if (n < min || n > max) throw new Error(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
 }
+
+/** A limit where 0 means "none". */
+function limit(env: NodeJS.ProcessEnv, name: string, fallback: number): number | null {
+  const n = int(env, name, fallback, 0);
+  return n === 0 ? null : n;
+}
+
+function trustProxy(raw: string | undefined): boolean | number | string {
+  const v = raw?.trim() ?? '';
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (!/^[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*$/.test(v)) {
+    throw new Error(`OUTBOX_TRUST_PROXY must be true, false, a hop count or comma-separated addresses/CIDRs, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+const GiB = 1024 * 1024 * 1024;
+const MiB = 1024 * 1024;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
@@ -61,6 +98,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     jsonBodyLimit: int(env, 'OUTBOX_JSON_BODY_LIMIT', 64 * 1024, 1024),
     logLevel,
     staticDir: resolve(env.OUTBOX_STATIC_DIR?.trim() || './dist'),
+    trustProxy: trustProxy(env.OUTBOX_TRUST_PROXY),
+    userQuotaBytes: limit(env, 'OUTBOX_USER_QUOTA_BYTES', 20 * GiB),
+    maxRecordingBytes: limit(env, 'OUTBOX_MAX_RECORDING_BYTES', 8 * GiB),
+    maxOpenSessions: limit(env, 'OUTBOX_MAX_OPEN_SESSIONS', 50),
+    sessionMaxAgeMs: int(env, 'OUTBOX_SESSION_MAX_AGE_MS', 7 * 24 * 60 * 60 * 1000, 1),
+    memoryBodyBytes: int(env, 'OUTBOX_MEMORY_BODY_BYTES', 64 * MiB, 0),
+    memoryBodyBytesPerUser: int(env, 'OUTBOX_MEMORY_BODY_BYTES_PER_USER', 32 * MiB, 0),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Fixed-window request counter per key with an injected clock. Used for the per-user request
- * rate and for failed authentications per client IP. Windows of idle keys are pruned lazily so
- * the map cannot grow without bound under a spray of keys.
+ * rate and for failed authentications per client address and per presented credential.
+ * Windows of idle keys are pruned lazily, and at most `maxKeys` are tracked at once, so the map
+ * cannot grow without bound under a spray of keys (a new key beyond that is not counted).
  */
 export interface RateDecision {
   ok: boolean;
@@ -17,12 +18,14 @@ export class RateLimiter {
     private readonly limit: number,
     private readonly windowMs: number,
     private readonly clock: () => number,
+    private readonly maxKeys = 100_000,
   ) {}
 
   hit(key: string): RateDecision {
     const now = this.clock();
     this.prune(now);
     let w = this.windows.get(key);
+    if (!w && this.windows.size >= this.maxKeys) return { ok: true, retryAfterSec: 0 };
     if (!w || now - w.start >= this.windowMs) {
       w = { start: now, count: 0 };
       this.windows.set(key, w);
@@ -30,14 +33,6 @@ export class RateLimiter {
     w.count++;
     const retryAfterSec = Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000));
     return { ok: w.count <= this.limit, retryAfterSec };
-  }
-
-  /** Whether the key is already over its limit, without counting a hit. */
-  blocked(key: string): RateDecision {
-    const now = this.clock();
-    const w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) return { ok: true, retryAfterSec: 0 };
-    return { ok: w.count < this.limit, retryAfterSec: Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) };
   }
 
   private prune(now: number): void {

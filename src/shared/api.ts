@@ -44,10 +44,27 @@ export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 /** Inclusive [start, end] pairs, see ranges.ts. */
 export const IndexRanges = z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]));
 
+// Parameters are printable ASCII only, spaces (not CR/LF or tabs) around the ';': the type is
+// echoed back in answers and a line break in it is a header-injection vector (RFC 9110 §8.3.1).
 export const MimeType = z
   .string()
   .max(200)
-  .regex(/^video\/(webm|mp4|x-matroska)(\s*;[\x20-\x7e]*)?$/i, 'must be a video/webm or video/mp4 type');
+  .regex(/^video\/(webm|mp4|x-matroska)( *;[\x20-\x7e]*)?$/i, 'must be a video/webm or video/mp4 type');
+
+/**
+ * Control characters and the Unicode bidi embeddings/overrides/isolates (U+202A–U+202E,
+ * U+2066–U+2069; Trojan Source, CVE-2021-42574) make a title display as something else than it
+ * is (a file name ending in "mp4.exe" shown reversed), so a title may contain neither.
+ */
+const UNSAFE_TITLE_CHARS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** A recording's title: trimmed, 1–200 characters, no control or bidi-override characters. */
+export const Title = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((t) => !UNSAFE_TITLE_CHARS.test(t), 'must not contain control or bidi-override characters');
 
 // ---- init ---------------------------------------------------------------------------------
 
@@ -56,7 +73,7 @@ export const InitRequest = z.strictObject({
   recordingId: z.uuid(),
   mimeType: MimeType,
   startedAt: z.iso.datetime({ offset: true }).optional(),
-  title: z.string().max(200).optional(),
+  title: Title.optional(),
 });
 export type InitRequest = z.infer<typeof InitRequest>;
 
@@ -106,8 +123,11 @@ export const VideoStatus = z.object({
   seekable: z.boolean().nullable().optional(),
   /** Public URL of the poster frame; null when none was uploaded (clients show a neutral image). */
   posterUrl: z.string().nullable().optional(),
-  /** Missing indices, known once totalChunks is known. */
-  missing: z.array(z.number().int()),
+  /**
+   * Missing indices as inclusive ranges (empty until totalChunks is known), so the answer stays
+   * small however many are missing.
+   */
+  missing: IndexRanges,
   /** True when completed on purpose with gaps (allowPartial); the gaps are in `missing`. */
   partial: z.boolean(),
   shareUrl: z.string(),
@@ -167,28 +187,59 @@ export const FinalizeComplete = z.object({
   seekable: z.boolean().optional(),
   totalChunks: z.number().int(),
   partial: z.boolean(),
-  missing: z.array(z.number().int()),
+  /** The gaps of a partial completion, as inclusive ranges. */
+  missing: IndexRanges,
 });
 export const FinalizeIncomplete = z.object({
   status: z.literal('incomplete'),
   videoId: ServerId,
   totalChunks: z.number().int(),
   receivedChunks: z.number().int(),
-  missing: z.array(z.number().int()),
+  /** Indices still to send, as inclusive ranges. */
+  missing: IndexRanges,
 });
 export const FinalizeResponse = z.discriminatedUnion('status', [FinalizeComplete, FinalizeIncomplete]);
 export type FinalizeResponse = z.infer<typeof FinalizeResponse>;
 
 // ---- list / me ----------------------------------------------------------------------------
 
-export const VideoList = z.object({ videos: z.array(VideoStatus) });
+/** Page size of `GET /videos` when `limit` is not given, and the largest one allowed. */
+export const VIDEO_PAGE_DEFAULT = 50;
+export const VIDEO_PAGE_MAX = 200;
+
+/** `GET /videos?limit=&cursor=`: newest first; `cursor` is the previous page's `nextCursor`. */
+export const VideoListQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}$/, 'limit must be a positive integer')
+    .transform(Number)
+    .pipe(z.number().max(VIDEO_PAGE_MAX))
+    .optional(),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'malformed cursor').optional(),
+});
+export type VideoListQuery = z.output<typeof VideoListQuery>;
+
+export const VideoList = z.object({
+  videos: z.array(VideoStatus),
+  /** Opaque; pass it as `cursor` for the next page. null on the last page. */
+  nextCursor: z.string().nullable(),
+});
 export type VideoList = z.infer<typeof VideoList>;
 
 /** `PATCH /api/v1/videos/:id`: rename. Trimmed, 1–200 characters, no control or bidi-override characters. */
-export const RenameRequest = z.strictObject({ title: z.string().max(200) });
+export const RenameRequest = z.strictObject({ title: Title });
 export type RenameRequest = z.infer<typeof RenameRequest>;
 
-export const MeResponse = z.object({ userId: z.string(), name: z.string() });
+/** A configured limit; null = unlimited. */
+const Limit = z.number().int().nonnegative().nullable();
+
+export const MeResponse = z.object({
+  userId: z.string(),
+  name: z.string(),
+  /** What the user holds now: verified chunk bytes of every recording not expired, and uploads still open. */
+  usage: z.object({ bytes: z.number().int().nonnegative(), openSessions: z.number().int().nonnegative() }),
+  limits: z.object({ userBytes: Limit, openSessions: Limit, recordingBytes: Limit }),
+});
 export type MeResponse = z.infer<typeof MeResponse>;
 
 // ---- errors -------------------------------------------------------------------------------

@@ -30,14 +30,18 @@ export function inRanges(ranges: readonly IndexRange[], index: number): boolean 
   return ranges.some(([s, e]) => index >= s && index <= e);
 }
 
-/** Indices in 0..total-1 not covered by the ranges, ascending. */
-export function missingIndices(ranges: readonly IndexRange[], total: number): number[] {
-  const missing: number[] = [];
+/**
+ * The ranges of 0..total-1 not covered by `ranges`, without listing indices one by one: a
+ * finalize of 100001 chunks with none held is `[[0, 100000]]`, not 100001 numbers.
+ */
+export function missingRanges(ranges: readonly IndexRange[], total: number): IndexRange[] {
+  const out: IndexRange[] = [];
   let next = 0;
   for (const [s, e] of [...ranges].sort((a, b) => a[0] - b[0])) {
-    for (let i = next; i < Math.min(s, total); i++) missing.push(i);
+    if (next >= total) break;
+    if (s > next) out.push([next, Math.min(s, total) - 1]);
     next = Math.max(next, e + 1);
   }
-  for (let i = next; i < total; i++) missing.push(i);
-  return missing;
+  if (next < total) out.push([next, total - 1]);
+  return out;
 }

@@ -52,8 +52,9 @@ async function expectNothingStored(videos = 1): Promise<void> {
   const st = (await c.status(id)).json;
   expect(st).toMatchObject({ receivedChunks: 0, totalChunks: null, state: 'open', bytes: 0 });
   expect((await c.list()).json.videos).toHaveLength(videos);
-  // A request whose connection died before its handler read the body releases its temp file only
-  // at the body timeout (nothing tells the handler earlier): nothing stored means "gone by then".
+  // A body still trickling in (the slowloris cases) holds its temp file until the body timeout:
+  // nothing stored means "gone by then". A dead connection releases it at once
+  // (hostile-small.test.ts checks within 1 s).
   await expect.poll(() => readdirSync(join(server.dataDir, 'blobs', 'tmp')), { timeout: BODY_TIMEOUT_MS + 1_500, interval: 50 }).toEqual([]);
   expect(readdirSync(join(server.dataDir, 'blobs', 'videos'))).toEqual([]);
 }

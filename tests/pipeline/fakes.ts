@@ -215,7 +215,7 @@ export class FakeServer implements Transport {
       for (let i = 0; i < req.totalChunks; i++) if (!s.chunks.has(i)) missing.push(i);
       s.status.totalChunks = req.totalChunks;
       if (missing.length > 0) {
-        return { status: 'incomplete', videoId: s.status.videoId, totalChunks: req.totalChunks, receivedChunks: s.chunks.size, missing };
+        return { status: 'incomplete', videoId: s.status.videoId, totalChunks: req.totalChunks, receivedChunks: s.chunks.size, missing: toRanges(missing) };
       }
       const all = Buffer.concat([...Array(req.totalChunks).keys()].map((i) => s.chunks.get(i)!));
       const sha256 = await sha256Hex(all);

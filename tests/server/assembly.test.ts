@@ -93,7 +93,7 @@ describe('incremental assembly', () => {
     const chunks = makeChunks(50, 200);
     await uploadConcurrently(id, chunks, [...chunks.keys()].filter((i) => i !== 45));
     const fin1 = await c.finalize({ sessionId: id, totalChunks: 50 });
-    expect(fin1.json.missing).toEqual([45]);
+    expect(fin1.json.missing).toEqual([[45, 45]]);
     const before = store.appends;
     await uploadConcurrently(id, chunks, [45], 1);
     // The late chunk completes the video by itself, appending 45..49 — the tail, nothing more.

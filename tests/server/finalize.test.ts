@@ -22,11 +22,11 @@ describe('finalize', () => {
     await uploadAll(c, id, chunks, [0, 1, 2, 4, 5, 6, 9]);
     const fin = await c.finalize({ sessionId: id, totalChunks: 10, uploadedChunks: 10 });
     expect(fin.status).toBe(200);
-    expect(fin.json).toEqual({ status: 'incomplete', videoId: id, totalChunks: 10, receivedChunks: 7, missing: [3, 7, 8] });
+    expect(fin.json).toEqual({ status: 'incomplete', videoId: id, totalChunks: 10, receivedChunks: 7, missing: [[3, 3], [7, 8]] });
     const again = await c.finalize({ sessionId: id, totalChunks: 10 });
     expect(again.json).toEqual(fin.json);
     const st = (await c.status(id)).json;
-    expect(st).toMatchObject({ state: 'open', totalChunks: 10, missing: [3, 7, 8], chunks: [[0, 2], [4, 6], [9, 9]], assembledChunks: 3 });
+    expect(st).toMatchObject({ state: 'open', totalChunks: 10, missing: [[3, 3], [7, 8]], chunks: [[0, 2], [4, 6], [9, 9]], assembledChunks: 3 });
     expect((await c.file(id)).status).toBe(409);
   });
 
@@ -34,7 +34,7 @@ describe('finalize', () => {
     const id = await session();
     const chunks = makeChunks(5, 700);
     await uploadAll(c, id, chunks, [0, 2, 4]);
-    expect((await c.finalize({ sessionId: id, totalChunks: 5 })).json.missing).toEqual([1, 3]);
+    expect((await c.finalize({ sessionId: id, totalChunks: 5 })).json.missing).toEqual([[1, 1], [3, 3]]);
     await uploadAll(c, id, chunks, [3]);
     expect((await c.status(id)).json.state).toBe('open');
     await uploadAll(c, id, chunks, [1]);
@@ -50,9 +50,9 @@ describe('finalize', () => {
     await uploadAll(c, id, chunks, [0, 2, 3, 5]);
     const fin = await c.finalize({ sessionId: id, totalChunks: 6, allowPartial: true });
     const kept = Buffer.concat([chunks[0]!, chunks[2]!, chunks[3]!, chunks[5]!]);
-    expect(fin.json).toMatchObject({ status: 'complete', partial: true, missing: [1, 4], size: kept.length, sha256: sha256(kept) });
+    expect(fin.json).toMatchObject({ status: 'complete', partial: true, missing: [[1, 1], [4, 4]], size: kept.length, sha256: sha256(kept) });
     expect(sha256((await c.file(id)).bytes)).toBe(sha256(kept));
-    expect((await c.status(id)).json).toMatchObject({ state: 'complete', partial: true, missing: [1, 4] });
+    expect((await c.status(id)).json).toMatchObject({ state: 'complete', partial: true, missing: [[1, 1], [4, 4]] });
     // The gaps stay gaps: the closed session takes no new chunk, but a re-sent held one is fine.
     expect((await c.chunk(id, 1, chunks[1]!)).json.error.code).toBe('session_closed');
     expect((await c.chunk(id, 2, chunks[2]!)).status).toBe(200);

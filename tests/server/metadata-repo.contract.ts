@@ -84,9 +84,77 @@ export function runMetadataRepoContract(name: string, makeRepo: () => Promise<Me
       await repo.setTotalChunks(id(1), 3, 11);
       await repo.setAssembled(id(1), 2, 100, 12);
       expect(await repo.getVideo(id(1))).toMatchObject({ totalChunks: 3, assembledChunks: 2, assembledBytes: 100 });
-      await repo.completeVideo(id(1), { sha256: 'f'.repeat(64), partial: true, gaps: [2], now: 13, assembledChunks: 3, assembledBytes: 100 });
-      expect(await repo.getVideo(id(1))).toMatchObject({ state: 'complete', sha256: 'f'.repeat(64), partial: true, gaps: [2], completedAt: 13, assembledChunks: 3 });
+      await repo.completeVideo(id(1), { sha256: 'f'.repeat(64), partial: true, gaps: [[2, 2]], now: 13, assembledChunks: 3, assembledBytes: 100 });
+      expect(await repo.getVideo(id(1))).toMatchObject({ state: 'complete', sha256: 'f'.repeat(64), partial: true, gaps: [[2, 2]], completedAt: 13, assembledChunks: 3 });
       expect((await repo.listVideosByState('complete')).map((v) => v.id)).toEqual([id(1)]);
+      await repo.close();
+    });
+
+    it('pages a user’s videos by (createdAt, id), newest first, each exactly once', async () => {
+      const { repo, user } = await withUser();
+      // Ties on createdAt (same millisecond) must neither repeat nor skip a video across pages.
+      for (let n = 1; n <= 7; n++) await repo.createVideo(video(n, user.id, `${R1.slice(0, -2)}${String(n).padStart(2, '0')}`, n <= 4 ? 10 : 20));
+      const seen: string[] = [];
+      let after: { createdAt: number; id: string } | null = null;
+      for (;;) {
+        const page = await repo.listVideos(user.id, { limit: 3, after });
+        seen.push(...page.map((v) => v.id));
+        if (page.length < 3) break;
+        const last = page[page.length - 1]!;
+        after = { createdAt: last.createdAt, id: last.id };
+      }
+      expect(seen).toEqual([7, 6, 5, 4, 3, 2, 1].map(id));
+      await repo.close();
+    });
+
+    it('counts usage per user: stored bytes of every video not expired, and open sessions', async () => {
+      const { repo, user } = await withUser();
+      const other = await repo.createUser('O'.repeat(22), 'bob', 1);
+      await repo.createVideo(video(1, user.id, R1, 10));
+      await repo.createVideo(video(2, user.id, R2, 10));
+      await repo.createVideo(video(3, other.id, R1, 10));
+      await repo.insertChunk(id(1), { index: 0, size: 100, sha256: 'a' }, 11);
+      await repo.insertAssembledChunk(id(2), { index: 0, size: 40, sha256: 'b' }, 40, 11);
+      await repo.insertChunk(id(3), { index: 0, size: 7, sha256: 'c' }, 11);
+      expect(await repo.usage(user.id)).toEqual({ bytes: 140, openSessions: 2 });
+      expect((await repo.getVideo(id(1)))!.storedBytes).toBe(100);
+      await repo.completeVideo(id(2), { sha256: 'f'.repeat(64), partial: false, gaps: [], now: 12, assembledChunks: 1, assembledBytes: 40 });
+      await repo.deleteChunk(id(1), 0);
+      expect(await repo.usage(user.id)).toEqual({ bytes: 40, openSessions: 1 });
+      await repo.insertChunk(id(1), { index: 0, size: 10, sha256: 'a' }, 13);
+      await repo.expireVideo(id(1), 14);
+      expect(await repo.usage(user.id)).toEqual({ bytes: 40, openSessions: 0 });
+      expect(await repo.usage(other.id)).toEqual({ bytes: 7, openSessions: 1 });
+      await repo.close();
+    });
+
+    it('refuses, inside the write, a chunk over the user or recording limit and a session over the open limit', async () => {
+      const { repo, user } = await withUser();
+      await repo.createVideo(video(1, user.id, R1, 10));
+      const limits = { userBytes: 100, recordingBytes: 60 };
+      expect(await repo.insertChunk(id(1), { index: 0, size: 50, sha256: 'a' }, 11, limits)).toBe(true);
+      await expect(repo.insertChunk(id(1), { index: 1, size: 11, sha256: 'b' }, 12, limits)).rejects.toMatchObject({ code: 'recording_too_large' });
+      await expect(repo.insertAssembledChunk(id(1), { index: 1, size: 11, sha256: 'b' }, 61, 12, limits)).rejects.toMatchObject({ code: 'recording_too_large' });
+      expect(await repo.getChunk(id(1), 1)).toBeNull();
+      expect((await repo.getVideo(id(1)))!).toMatchObject({ storedBytes: 50, assembledChunks: 0 });
+      await expect(repo.createVideo(video(2, user.id, R2, 13), 1)).rejects.toMatchObject({ code: 'too_many_open_sessions' });
+      expect(await repo.getVideo(id(2))).toBeNull();
+      // The same recording again is no new session: answered, not refused.
+      expect((await repo.createVideo(video(3, user.id, R1, 13), 1)).created).toBe(false);
+      await repo.createVideo(video(2, user.id, R2, 13), 2);
+      expect(await repo.insertChunk(id(2), { index: 0, size: 50, sha256: 'c' }, 14, limits)).toBe(true);
+      await expect(repo.insertChunk(id(2), { index: 1, size: 1, sha256: 'd' }, 15, limits)).rejects.toMatchObject({ code: 'user_quota_exceeded' });
+      expect(await repo.usage(user.id)).toEqual({ bytes: 100, openSessions: 2 });
+      await repo.close();
+    });
+
+    it('lists open videos that are idle or older than a maximum age', async () => {
+      const { repo, user } = await withUser();
+      await repo.createVideo(video(1, user.id, R1, 10));
+      await repo.createVideo(video(2, user.id, R2, 50));
+      await repo.insertChunk(id(1), { index: 0, size: 1, sha256: 'a' }, 100);
+      expect(await repo.listIdleOpenVideos(40)).toEqual([]);
+      expect((await repo.listIdleOpenVideos(40, 20)).map((v) => v.id)).toEqual([id(1)]);
       await repo.close();
     });
 

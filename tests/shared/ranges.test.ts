@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countInRanges, fromRanges, missingIndices, toRanges } from '../../src/shared/ranges.ts';
+import { countInRanges, fromRanges, missingRanges, toRanges } from '../../src/shared/ranges.ts';
 
 describe('index ranges', () => {
   it('collapses unordered indices with duplicates', () => {
@@ -10,9 +10,11 @@ describe('index ranges', () => {
     expect(fromRanges(r)).toEqual([1, 2, 3, 10]);
     expect(countInRanges(r)).toBe(4);
   });
-  it('lists exactly the missing indices below total', () => {
-    expect(missingIndices([[1, 2], [5, 5]], 7)).toEqual([0, 3, 4, 6]);
-    expect(missingIndices([], 3)).toEqual([0, 1, 2]);
-    expect(missingIndices([[0, 9]], 5)).toEqual([]);
+  it('lists exactly the missing indices below total, as ranges', () => {
+    expect(missingRanges([[1, 2], [5, 5]], 7)).toEqual([[0, 0], [3, 4], [6, 6]]);
+    expect(missingRanges([], 3)).toEqual([[0, 2]]);
+    expect(missingRanges([[0, 9]], 5)).toEqual([]);
+    expect(missingRanges([[4, 4], [0, 1]], 100_001)).toEqual([[2, 3], [5, 100_000]]);
+    expect(missingRanges([[0, 2], [1, 5]], 5)).toEqual([]);
   });
 });

@@ -39,6 +39,8 @@ export interface ServerProcess extends TestServer {
   restart(): Promise<void>;
   /** Everything the process(es) wrote to stdout and stderr so far. */
   output(): string;
+  /** The running process's id (to read its memory and I/O counters from /proc). */
+  readonly pid: number;
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -129,6 +131,9 @@ export async function startServerProcess(
   return {
     get url() {
       return url;
+    },
+    get pid() {
+      return current?.child.pid ?? -1;
     },
     dataDir,
     createUser: (name) => withRepo(dataDir, async (repo) => (await addUser(repo, name, Date.now())).token),

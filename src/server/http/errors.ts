@@ -4,6 +4,8 @@
  * is logged with the request's context and answered 500 `internal_error` without internals.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ErrorBody } from '../../shared/api.ts';
 import { ApiError, type ErrorCode } from '../../shared/errors.ts';
 
@@ -52,10 +54,38 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, err: 
   if ((err.code === 'rate_limited' || err.code === 'service_unavailable') && typeof err.details?.retryAfterSec === 'number') {
     reply.header('retry-after', String(err.details.retryAfterSec));
   }
+  // RFC 9110 §11.6.1: a 401 carries a challenge; RFC 6750 §3 names the scheme.
+  if (err.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="outbox"');
   if (err.code === 'range_not_satisfiable' && typeof err.details?.size === 'number') {
     reply.header('content-range', `bytes */${err.details.size}`);
   }
   return reply.code(err.status).type('application/json; charset=utf-8').send(errorBody(err));
+}
+
+/**
+ * Node's HTTP parser rejects some requests before fastify sees them (malformed request line,
+ * oversized headers, a header timeout). Fastify's default answer there is its own JSON shape;
+ * this writes ours, on the raw socket, then closes it (the stream cannot be trusted any more).
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const api =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError('header_too_large')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new ApiError('request_timeout')
+        : new ApiError('validation_failed');
+  const body = JSON.stringify(errorBody(api));
+  socket.end(
+    `HTTP/1.1 ${api.status} ${STATUS_CODES[api.status] ?? 'Error'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n' +
+      body,
+  );
 }
 
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

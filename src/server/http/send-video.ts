@@ -3,6 +3,7 @@
  * base type (never the client's full string with parameters), and nosniff is set globally, so a
  * crafted upload cannot be rendered as HTML.
  */
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../shared/errors.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -29,10 +30,20 @@ export function sendVideo(request: FastifyRequest, reply: FastifyReply, blobs: B
   if (range.kind === 'unsatisfiable') throw new ApiError('range_not_satisfiable', { size });
   if (range.kind === 'partial') {
     reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', String(range.end - range.start + 1));
-    if (request.method === 'HEAD') return reply.send();
+    if (request.method === 'HEAD') return sendHead(reply);
     return reply.send(readServed(blobs, video, { start: range.start, end: range.end }));
   }
   reply.code(200).header('content-length', String(size));
-  if (request.method === 'HEAD' || size === 0) return reply.send();
+  if (request.method === 'HEAD') return sendHead(reply);
+  if (size === 0) return reply.send();
   return reply.send(readServed(blobs, video, { start: 0, end: size - 1 }));
+}
+
+/**
+ * RFC 9110 §9.3.2: HEAD answers the headers GET would, Content-Length included. Fastify's
+ * automatic HEAD route sets `content-length: 0` for an empty payload but keeps ours when the
+ * payload is a stream (it drains it and sends no body), so the answer is an empty stream.
+ */
+function sendHead(reply: FastifyReply): FastifyReply {
+  return reply.send(Readable.from([]));
 }

@@ -27,7 +27,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sha256Service } from '../hashing/sha256-service.ts';
 import type { BlobStore, StagedChunk } from '../storage/blob-store.ts';
-import type { MetadataRepo, VideoRecord } from '../storage/metadata-repo.ts';
+import type { ByteLimits, MetadataRepo, VideoRecord } from '../storage/metadata-repo.ts';
 import { ClusterIndexer, type IndexOutcome } from '../webm/cluster-indexer.ts';
 
 /** A running hash is rebuilt in steps of this many bytes, each awaited (bounded memory in flight). */
@@ -108,7 +108,7 @@ export class Assembler {
    * it (the service keeps calls in order, so the next chunk or finalize sees this one), but the
    * staged memory may only be reused after it (StagedChunk.release).
    */
-  async appendVerified(video: VideoRecord, staged: StagedChunk): Promise<{ video: VideoRecord; fed: Promise<unknown> }> {
+  async appendVerified(video: VideoRecord, staged: StagedChunk, limits?: ByteLimits): Promise<{ video: VideoRecord; fed: Promise<unknown> }> {
     if (!staged.bytes || staged.index !== video.assembledChunks) throw new Error('appendVerified needs the next chunk, staged in memory');
     const run = await this.runningHash(video);
     const now = this.clock();
@@ -116,7 +116,7 @@ export class Assembler {
     try {
       await this.blobs.appendToAssembled(video.id, staged.index, staged.bytes, run.bytes, staged.sha256);
       const chunk = { index: staged.index, size: staged.size, sha256: staged.sha256 };
-      if (!(await this.repo.insertAssembledChunk(video.id, chunk, bytes, now))) {
+      if (!(await this.repo.insertAssembledChunk(video.id, chunk, bytes, now, limits))) {
         throw new Error(`chunk ${staged.index} of ${video.id} was recorded meanwhile`);
       }
     } catch (err) {

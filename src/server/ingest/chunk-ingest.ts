@@ -13,22 +13,28 @@
  *    prefix in one commit (Assembler.appendVerified). A digest mismatch writes nothing.
  *  - Otherwise (out of order, or the predecessor has not landed by the time the lock is held):
  *    the bytes go to a temp object, fsynced, renamed into place and recorded with a flushed
- *    commit; they are appended when the prefix reaches them.
+ *    commit; they are appended when the prefix reaches them. An in-order body that does not fit
+ *    the in-memory budget (memory-budget.ts) takes this path too.
+ *
+ * Quotas (per user, per recording) are checked before a byte is read, with the declared
+ * Content-Length, and again inside the commit's transaction with the real size (the database
+ * counts, so concurrent uploads and other nodes see the same numbers): a refused chunk leaves
+ * nothing stored.
  */
 import type { Readable } from 'node:stream';
 import type { ChunkResponse } from '../../shared/api.ts';
 import { parseContentDigest } from '../../shared/digest.ts';
 import { ApiError } from '../../shared/errors.ts';
 import type { StagedChunk } from '../storage/blob-store.ts';
-import type { User, VideoRecord } from '../storage/metadata-repo.ts';
+import type { ByteLimits, User, VideoRecord } from '../storage/metadata-repo.ts';
 import type { IngestContext } from './context.ts';
 import { advanceVideo } from './finalize.ts';
 import { ownedVideo } from './videos.ts';
 
 /**
  * A chunk this close ahead of the assembled prefix is held in memory: with a few uploads in
- * flight per recording, its predecessors usually land while its body streams. Bounds memory to
- * (requests in flight) × maxChunkBytes, as any buffering would.
+ * flight per recording, its predecessors usually land while its body streams. Memory is bounded
+ * by the MemoryBudget (in total and per user), not by the number of requests.
  */
 const IN_MEMORY_WINDOW = 4;
 
@@ -63,15 +69,26 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
   }
   const held = await ctx.repo.getChunk(video.id, up.index);
   const closed = video.state === 'complete';
+  const hashOnly = held !== null || closed;
+  const limits = byteLimits(ctx);
+  if (!hashOnly) await checkQuota(ctx, user, video, limits, up.contentLength ?? 0);
   const ahead = up.index - video.assembledChunks;
-  // A chunk already held (or a closed session) needs only a comparison: hash, store nothing.
-  const staged = await ctx.blobs.stageChunk(video.id, up.index, up.body, {
-    maxBytes: maxChunkBytes,
-    hashOnly: held !== null || closed,
-    inMemory: ahead >= 0 && ahead < IN_MEMORY_WINDOW,
-    expectedBytes: up.contentLength,
-    signal: up.signal,
-  });
+  const releaseMemory =
+    !hashOnly && ahead >= 0 && ahead < IN_MEMORY_WINDOW ? ctx.memory.tryReserve(user.id, up.contentLength ?? maxChunkBytes) : null;
+  let staged: StagedChunk;
+  try {
+    // A chunk already held (or a closed session) needs only a comparison: hash, store nothing.
+    staged = await ctx.blobs.stageChunk(video.id, up.index, up.body, {
+      maxBytes: maxChunkBytes,
+      hashOnly,
+      inMemory: releaseMemory !== null,
+      expectedBytes: up.contentLength,
+      signal: up.signal,
+    });
+  } catch (err) {
+    releaseMemory?.();
+    throw err;
+  }
   let committed = false;
   /** The staged memory is in use until this settles (the running hash reads it after the answer). */
   let inUse = null as Promise<unknown> | null;
@@ -103,7 +120,7 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
       }
       if (staged.bytes && now.assembledChunks === up.index) {
         // Fast path: bytes written once into the assembled file, recorded in one commit.
-        const appended = await ctx.assembler.appendVerified(now, staged);
+        const appended = await ctx.assembler.appendVerified(now, staged, limits);
         committed = true;
         inUse = appended.fed;
         ctx.log.debug({ event: 'chunk/appended', videoId: video.id, index: up.index, size: staged.size });
@@ -113,7 +130,7 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
       await ctx.blobs.commitChunk(staged);
       committed = true;
       try {
-        await ctx.repo.insertChunk(video.id, { index: up.index, size: staged.size, sha256: staged.sha256 }, ctx.clock());
+        await ctx.repo.insertChunk(video.id, { index: up.index, size: staged.size, sha256: staged.sha256 }, ctx.clock(), limits);
       } catch (err) {
         // Published but not recorded (disk full, database busy): the answer is an error, so the
         // bytes must not stay behind; recovery would only remove them at the next start.
@@ -126,9 +143,27 @@ export async function ingestChunk(ctx: IngestContext, user: User, up: ChunkUploa
     });
   } finally {
     if (!committed) await discard(ctx, staged);
-    if (inUse) void inUse.finally(() => staged.release?.());
-    else staged.release?.();
+    const release = () => {
+      staged.release?.();
+      releaseMemory?.();
+    };
+    if (inUse) void inUse.finally(release);
+    else release();
   }
+}
+
+function byteLimits(ctx: IngestContext): ByteLimits {
+  return { userBytes: ctx.config.userQuotaBytes, recordingBytes: ctx.config.maxRecordingBytes };
+}
+
+/** Refuses, before the body is read, a chunk whose declared size would take a quota over its limit. */
+async function checkQuota(ctx: IngestContext, user: User, video: VideoRecord, limits: ByteLimits, incoming: number): Promise<void> {
+  if (limits.recordingBytes !== null && video.storedBytes + incoming > limits.recordingBytes) {
+    throw new ApiError('recording_too_large', { limitBytes: limits.recordingBytes });
+  }
+  if (limits.userBytes === null) return;
+  const usage = await ctx.repo.usage(user.id);
+  if (usage.bytes + incoming > limits.userBytes) throw new ApiError('user_quota_exceeded', { limitBytes: limits.userBytes, usedBytes: usage.bytes });
 }
 
 /**

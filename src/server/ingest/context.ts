@@ -8,6 +8,7 @@ import type { KeyedMutex } from '../keyed-mutex.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { MetadataRepo } from '../storage/metadata-repo.ts';
 import type { Assembler } from './assembler.ts';
+import type { MemoryBudget } from './memory-budget.ts';
 
 export interface IngestContext {
   config: ServerConfig;
@@ -17,6 +18,8 @@ export interface IngestContext {
   /** Serialises everything that changes one video's state (key: videoId). */
   locks: KeyedMutex;
   clock: () => number;
+  /** Chunk bodies held in memory, capped in total and per user. */
+  memory: MemoryBudget;
   log: FastifyBaseLogger;
   /** Origin for shareUrl/videoUrl, without trailing slash. */
   publicUrl: () => string;

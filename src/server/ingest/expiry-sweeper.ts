@@ -1,24 +1,27 @@
 /**
- * Expires open sessions with no activity for `sessionTtlMs` and removes their bytes
- * (DESIGN.md "Abandoned sessions expire"). The record stays, in state `expired`, so a late
+ * Expires open sessions with no activity for `sessionTtlMs`, and those older than
+ * `sessionMaxAgeMs` however active (a client trickling chunks could otherwise keep a session,
+ * and its quota, open for ever), and removes their bytes (DESIGN.md "Abandoned sessions expire"). The record stays, in state `expired`, so a late
  * client gets 410 `session_expired` instead of a puzzling 404.
  * Metadata first, bytes second: a crash in between leaves files that recovery removes.
  */
 import type { IngestContext } from './context.ts';
 
 export async function sweepExpired(ctx: IngestContext): Promise<number> {
-  const cutoff = ctx.clock() - ctx.config.sessionTtlMs;
-  const idle = await ctx.repo.listIdleOpenVideos(cutoff);
+  const now = ctx.clock();
+  const cutoff = now - ctx.config.sessionTtlMs;
+  const bornBefore = now - ctx.config.sessionMaxAgeMs;
+  const idle = await ctx.repo.listIdleOpenVideos(cutoff, bornBefore);
   let expired = 0;
   for (const candidate of idle) {
     await ctx.locks.run(candidate.id, async () => {
       const video = await ctx.repo.getVideo(candidate.id);
-      if (!video || video.state !== 'open' || video.updatedAt >= cutoff) return;
+      if (!video || video.state !== 'open' || (video.updatedAt >= cutoff && video.createdAt >= bornBefore)) return;
       await ctx.repo.expireVideo(video.id, ctx.clock());
       ctx.assembler.forget(video.id);
       await ctx.blobs.deleteVideo(video.id);
       expired++;
-      ctx.log.info({ event: 'video/expired', videoId: video.id, idleMs: ctx.clock() - video.updatedAt });
+      ctx.log.info({ event: 'video/expired', videoId: video.id, idleMs: ctx.clock() - video.updatedAt, ageMs: ctx.clock() - video.createdAt });
     });
   }
   return expired;

@@ -4,7 +4,7 @@
  */
 import type { FinalizeRequest, FinalizeResponse } from '../../shared/api.ts';
 import { ApiError } from '../../shared/errors.ts';
-import { missingIndices, toRanges } from '../../shared/ranges.ts';
+import { countInRanges, missingRanges, toRanges, type IndexRange } from '../../shared/ranges.ts';
 import type { User, VideoRecord } from '../storage/metadata-repo.ts';
 import type { IngestContext } from './context.ts';
 import { ownedVideo } from './videos.ts';
@@ -35,7 +35,7 @@ function mediaFields(video: VideoRecord) {
   return { recordedSha256: video.sha256 ?? '', fileSha256: servedDigestOf(video), durationMs: video.durationMs, seekable: video.seekable === true };
 }
 
-async function markComplete(ctx: IngestContext, video: VideoRecord, partial: boolean, gaps: number[], assembledChunks: number, bytes: number): Promise<VideoRecord> {
+async function markComplete(ctx: IngestContext, video: VideoRecord, partial: boolean, gaps: IndexRange[], assembledChunks: number, bytes: number): Promise<VideoRecord> {
   const probe = { ...video, assembledBytes: bytes };
   const sha256 = await ctx.assembler.digest(probe);
   const media = await settleMediaLayout(ctx, probe);
@@ -97,18 +97,19 @@ export async function finalizeVideo(ctx: IngestContext, user: User, req: Finaliz
     }
 
     const chunks = await ctx.repo.listChunks(video.id);
-    const missing = missingIndices(toRanges(chunks.map((c) => c.index)), req.totalChunks);
+    // Ranges, never one number per index: 100001 missing chunks answer `[[0, 100000]]`.
+    const missing = missingRanges(toRanges(chunks.map((c) => c.index)), req.totalChunks);
     if (req.allowPartial) {
       const rest = chunks.map((c) => c.index).filter((i) => i >= adv.video.assembledChunks);
       const { bytes, appendedBytes } = await ctx.assembler.appendRemaining(adv.video, rest);
       const done = await markComplete(ctx, adv.video, true, missing, req.totalChunks, bytes);
       // Chunk files go only after the completion record is durable (recovery relies on it).
       for (const i of rest) await ctx.blobs.deleteChunk(video.id, i);
-      ctx.log.warn({ event: 'finalize/partial', videoId: video.id, gaps: missing.length, appendedAtFinalizeBytes: adv.appendedBytes + appendedBytes });
+      ctx.log.warn({ event: 'finalize/partial', videoId: video.id, gaps: countInRanges(missing), appendedAtFinalizeBytes: adv.appendedBytes + appendedBytes });
       return completeAnswer(ctx, done);
     }
     await ctx.repo.touchVideo(video.id, now);
-    ctx.log.info({ event: 'finalize/incomplete', videoId: video.id, missing: missing.length });
+    ctx.log.info({ event: 'finalize/incomplete', videoId: video.id, missing: countInRanges(missing) });
     return { status: 'incomplete', videoId: video.id, totalChunks: req.totalChunks, receivedChunks: chunks.length, missing };
   });
 }

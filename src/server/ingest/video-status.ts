@@ -1,6 +1,6 @@
 /** Builds the wire VideoStatus (src/shared/api.ts) from the stored records. */
 import { ROUTES, type VideoStatus } from '../../shared/api.ts';
-import { missingIndices, toRanges } from '../../shared/ranges.ts';
+import { missingRanges, toRanges, type IndexRange } from '../../shared/ranges.ts';
 import type { ChunkRecord, VideoRecord } from '../storage/metadata-repo.ts';
 
 export function shareUrlOf(publicUrl: string, video: VideoRecord): string {
@@ -26,9 +26,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function toVideoStatus(video: VideoRecord, chunks: readonly ChunkRecord[], publicUrl: string): VideoStatus {
   const ranges = toRanges(chunks.map((c) => c.index));
   const complete = video.state === 'complete';
-  let missing: number[] = [];
+  let missing: IndexRange[] = [];
   if (complete) missing = video.gaps;
-  else if (video.totalChunks !== null) missing = missingIndices(ranges, video.totalChunks);
+  else if (video.totalChunks !== null) missing = missingRanges(ranges, video.totalChunks);
   return {
     videoId: video.id,
     sessionId: video.id,
@@ -43,7 +43,7 @@ export function toVideoStatus(video: VideoRecord, chunks: readonly ChunkRecord[]
     chunks: ranges,
     receivedChunks: chunks.length,
     assembledChunks: video.assembledChunks,
-    bytes: chunks.reduce((n, c) => n + c.size, 0),
+    bytes: video.storedBytes,
     sha256: complete ? video.sha256 : null,
     recordedSha256: complete ? video.sha256 : null,
     fileSha256: complete ? servedDigestOf(video) : null,

@@ -2,10 +2,10 @@
  * init, status, list and delete: the video operations that are not chunk ingest or finalize.
  * Per-user isolation: a video of another user is answered exactly like a missing one (404).
  */
-import type { InitRequest, VideoStatus } from '../../shared/api.ts';
+import type { InitRequest, VideoList, VideoStatus } from '../../shared/api.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { isServerId, newId } from '../ids.ts';
-import type { User, VideoRecord } from '../storage/metadata-repo.ts';
+import type { User, VideoCursor, VideoRecord } from '../storage/metadata-repo.ts';
 import type { IngestContext } from './context.ts';
 import { toVideoStatus } from './video-status.ts';
 
@@ -31,14 +31,33 @@ export async function initVideo(ctx: IngestContext, user: User, req: InitRequest
     title: req.title ?? null,
     mimeType: req.mimeType,
     now: ctx.clock(),
-  });
+  }, ctx.config.maxOpenSessions);
   if (created) ctx.log.info({ event: 'video/created', videoId: video.id, userId: user.id });
   return { created, status: await statusOf(ctx, video) };
 }
 
-export async function listVideos(ctx: IngestContext, user: User): Promise<VideoStatus[]> {
-  const videos = await ctx.repo.listVideos(user.id);
-  return Promise.all(videos.map((v) => statusOf(ctx, v)));
+/** One page of the user's videos, newest first; `cursor` is the previous page's `nextCursor`. */
+export async function listVideos(ctx: IngestContext, user: User, limit: number, cursor: string | undefined): Promise<VideoList> {
+  const after = cursor === undefined ? null : decodeCursor(cursor);
+  // One more than asked tells whether another page follows, without a count.
+  const rows = await ctx.repo.listVideos(user.id, { limit: limit + 1, after });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    videos: await Promise.all(page.map((v) => statusOf(ctx, v))),
+    nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+  };
+}
+
+/** Opaque to clients: base64url of "createdAt:id" (the keyset the repository pages by). */
+function encodeCursor(c: VideoCursor): string {
+  return Buffer.from(`${c.createdAt}:${c.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): VideoCursor {
+  const m = /^(\d{1,16}):([A-Za-z0-9_-]{22})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  if (!m) throw new ApiError('validation_failed', { issues: [{ path: 'cursor', message: 'malformed cursor' }] });
+  return { createdAt: Number(m[1]), id: m[2]! };
 }
 
 /** Removes the rows first, then the bytes: a crash in between leaves orphan files recovery deletes. */

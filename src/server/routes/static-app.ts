@@ -24,6 +24,9 @@ export async function registerStaticApp(app: FastifyInstance, staticDir: string)
       cacheControl: false,
       // dist/ holds .br and .gz copies made at build (vite.config.ts): chosen by Accept-Encoding.
       preCompressed: true,
+      // Source maps stay on the build machine (vite writes them for debugging): they publish the
+      // original sources and comments. A request for one is a plain 404.
+      allowedPath: (pathName) => !/\.map$/i.test(pathName),
       setHeaders(res, path) {
         // The answer depends on Accept-Encoding (preCompressed): shared caches must key on it.
         res.setHeader('vary', 'accept-encoding');

@@ -1,6 +1,6 @@
 /** JSON routes: me, init, finalize, status, list, delete, and the authenticated file. */
 import type { FastifyInstance } from 'fastify';
-import { FinalizeRequest, InitRequest, ROUTES } from '../../shared/api.ts';
+import { FinalizeRequest, InitRequest, type MeResponse, ROUTES, VIDEO_PAGE_DEFAULT, VideoListQuery } from '../../shared/api.ts';
 import { z } from 'zod';
 import { requireUser } from '../http/auth.ts';
 import { PATTERNS } from './patterns.ts';
@@ -13,9 +13,16 @@ import { deleteVideo, initVideo, listVideos, ownedVideo, statusOf } from '../ing
 const IdParams = z.object({ id: z.string() });
 
 export function registerVideoRoutes(app: FastifyInstance, ctx: IngestContext): void {
-  app.get(ROUTES.me, async (request) => {
+  app.get(ROUTES.me, async (request): Promise<MeResponse> => {
     const user = requireUser(request);
-    return { userId: user.id, name: user.name };
+    const usage = await ctx.repo.usage(user.id);
+    const { userQuotaBytes, maxOpenSessions, maxRecordingBytes } = ctx.config;
+    return {
+      userId: user.id,
+      name: user.name,
+      usage,
+      limits: { userBytes: userQuotaBytes, openSessions: maxOpenSessions, recordingBytes: maxRecordingBytes },
+    };
   });
 
   app.post(ROUTES.init, async (request, reply) => {
@@ -32,7 +39,8 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: IngestContext): v
 
   app.get(ROUTES.list, async (request) => {
     const user = requireUser(request);
-    return { videos: await listVideos(ctx, user) };
+    const query = parseOr400(VideoListQuery, request.query);
+    return listVideos(ctx, user, query.limit ?? VIDEO_PAGE_DEFAULT, query.cursor);
   });
 
   app.get(PATTERNS.video, async (request) => {

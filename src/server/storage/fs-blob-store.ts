@@ -163,6 +163,9 @@ export class FsBlobStore implements BlobStore {
         body.once('error', finish);
         body.once('close', onClose);
         opts.signal?.addEventListener('abort', onAbort, { once: true });
+        // The connection may have died while the temp file was opening: its 'close' is past and
+        // no 'end' will come, so waiting would keep the temp file until the body timeout.
+        if (body.destroyed) return onClose();
         body.resume();
       });
       if (fh) {

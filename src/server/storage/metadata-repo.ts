@@ -1,3 +1,5 @@
+import type { IndexRange } from '../../shared/ranges.ts';
+
 /**
  * Users, tokens, videos and chunk records. SQLite implements it now, PostgreSQL can later; both
  * must pass tests/server/metadata-repo.contract.ts. Methods are async so a networked database
@@ -29,8 +31,10 @@ export interface VideoRecord {
   assembledBytes: number;
   sha256: string | null;
   partial: boolean;
-  /** Indices skipped by a partial completion. */
-  gaps: number[];
+  /** Indices skipped by a partial completion, as inclusive ranges. */
+  gaps: IndexRange[];
+  /** Sum of the sizes of the video's recorded chunks (0 once expired): what it counts against quotas. */
+  storedBytes: number;
   /** Media length, known once complete and understood (null otherwise). */
   durationMs: number | null;
   /** Whether the served file was made seekable at completion; null before completion. */
@@ -72,8 +76,29 @@ export interface Completion {
   assembledChunks: number;
   assembledBytes: number;
   partial: boolean;
-  gaps: number[];
+  gaps: IndexRange[];
   now: number;
+}
+
+/** Per-user limits a write must respect; null = unlimited. */
+export interface ByteLimits {
+  /** Sum of the user's stored bytes over all their videos. */
+  userBytes: number | null;
+  /** Stored bytes of this one video. */
+  recordingBytes: number | null;
+}
+
+export interface Usage {
+  /** Stored bytes over all the user's videos. */
+  bytes: number;
+  /** The user's videos in state `open`. */
+  openSessions: number;
+}
+
+/** Where a page of the user's video list continues: after this (createdAt, id), newest first. */
+export interface VideoCursor {
+  createdAt: number;
+  id: string;
 }
 
 export interface MetadataRepo {
@@ -87,14 +112,24 @@ export interface MetadataRepo {
   revokeTokens(userId: string, now: number): Promise<number>;
   findUserByTokenHash(tokenHash: string): Promise<User | null>;
 
-  /** Inserts, or returns the user's existing video with the same recordingId (`created: false`). */
-  createVideo(v: NewVideo): Promise<{ video: VideoRecord; created: boolean }>;
+  /**
+   * Inserts, or returns the user's existing video with the same recordingId (`created: false`).
+   * With `maxOpenSessions`, a new video is refused — ApiError `too_many_open_sessions`, nothing
+   * written — when the user already has that many open; the count and the insert are one
+   * transaction, so concurrent inits (on any node) cannot both pass.
+   */
+  createVideo(v: NewVideo, maxOpenSessions?: number | null): Promise<{ video: VideoRecord; created: boolean }>;
   getVideo(id: string): Promise<VideoRecord | null>;
   getVideoByShareId(shareId: string): Promise<VideoRecord | null>;
-  /** The user's videos, newest first. */
-  listVideos(userId: string): Promise<VideoRecord[]>;
-  /** Open videos whose last activity is before `updatedBefore`. */
-  listIdleOpenVideos(updatedBefore: number): Promise<VideoRecord[]>;
+  /** The user's videos, newest first (ties by id, descending); at most `limit`, after `after`. */
+  listVideos(userId: string, page?: { limit: number; after?: VideoCursor | null }): Promise<VideoRecord[]>;
+  /** What the user holds now, counted by the database (every node sees the same numbers). */
+  usage(userId: string): Promise<Usage>;
+  /**
+   * Open videos whose last activity is before `updatedBefore`, or that were created before
+   * `createdBefore` (a session kept alive by a trickle of chunks still ends).
+   */
+  listIdleOpenVideos(updatedBefore: number, createdBefore?: number): Promise<VideoRecord[]>;
   listVideosByState(state: VideoStateName): Promise<VideoRecord[]>;
   allVideoIds(): Promise<string[]>;
   touchVideo(id: string, now: number): Promise<void>;
@@ -107,21 +142,28 @@ export interface MetadataRepo {
   deleteVideo(id: string): Promise<void>;
 
   getChunk(videoId: string, index: number): Promise<ChunkRecord | null>;
-  /** Inserts the chunk record and bumps the video's updatedAt in one transaction; false if present. */
-  insertChunk(videoId: string, chunk: ChunkRecord, now: number): Promise<boolean>;
+  /**
+   * Inserts the chunk record, adds its size to the video's storedBytes and bumps updatedAt, in
+   * one transaction; false if present. With `limits`, a chunk that would take the video or its
+   * user over a limit is refused inside that transaction — ApiError `recording_too_large` or
+   * `user_quota_exceeded`, nothing changed — so concurrent uploads cannot both squeeze in.
+   */
+  insertChunk(videoId: string, chunk: ChunkRecord, now: number, limits?: ByteLimits): Promise<boolean>;
   /**
    * The in-order fast path: records a chunk that was appended straight to the assembled
    * object together with the new prefix (assembledChunks = chunk.index + 1, `assembledBytes`), in
    * one transaction. False (and nothing changed) when the chunk is already recorded. May commit
-   * without a WAL flush: the blob store's append journal lets recovery re-adopt it.
+   * without a WAL flush: the blob store's append journal lets recovery re-adopt it. `limits` as
+   * for insertChunk.
    */
-  insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number): Promise<boolean>;
+  insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number, limits?: ByteLimits): Promise<boolean>;
   listChunks(videoId: string): Promise<ChunkRecord[]>;
   /**
    * How many chunks are recorded and the highest index (-1 if none), without loading them:
    * finalize needs only this when every chunk is there, and must stay flat in recording length.
    */
   chunkSummary(videoId: string): Promise<{ count: number; highest: number }>;
+  /** Removes the chunk record and takes its size off the video's storedBytes. */
   deleteChunk(videoId: string, index: number): Promise<void>;
 
   /**

@@ -22,8 +22,22 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ApiError } from '../../shared/errors.ts';
+import type { IndexRange } from '../../shared/ranges.ts';
 import { migrate } from './sqlite-migrations.ts';
-import type { ChunkRecord, Completion, MediaLayout, MetadataRepo, NewVideo, User, VideoRecord, VideoStateName } from './metadata-repo.ts';
+import type {
+  ByteLimits,
+  ChunkRecord,
+  Completion,
+  MediaLayout,
+  MetadataRepo,
+  NewVideo,
+  Usage,
+  User,
+  VideoCursor,
+  VideoRecord,
+  VideoStateName,
+} from './metadata-repo.ts';
 
 /** How long NORMAL commits may wait for their background WAL flush. */
 const WAL_FLUSH_DELAY_MS = 200;
@@ -51,6 +65,7 @@ interface VideoRow {
   head_replaces: number | null;
   file_sha256: string | null;
   poster_at: number | null;
+  stored_bytes: number;
 }
 
 function toVideo(r: VideoRow): VideoRecord {
@@ -70,7 +85,8 @@ function toVideo(r: VideoRow): VideoRecord {
     assembledBytes: r.assembled_bytes,
     sha256: r.sha256,
     partial: r.partial === 1,
-    gaps: JSON.parse(r.gaps) as number[],
+    gaps: JSON.parse(r.gaps) as IndexRange[],
+    storedBytes: r.stored_bytes,
     durationMs: r.duration_ms,
     seekable: r.seekable === null ? null : r.seekable === 1,
     servedHead: r.head_length === null || r.head_replaces === null ? null : { length: r.head_length, replaces: r.head_replaces },
@@ -189,16 +205,21 @@ export class SqliteMetadataRepo implements MetadataRepo {
     return r ? toUser(r) : null;
   }
 
-  async createVideo(v: NewVideo): Promise<{ video: VideoRecord; created: boolean }> {
-    const info = await this.durably(() =>
+  async createVideo(v: NewVideo, maxOpenSessions: number | null = null): Promise<{ video: VideoRecord; created: boolean }> {
+    const existing = () => this.st('SELECT * FROM videos WHERE user_id = ? AND recording_id = ?').get(v.userId, v.recordingId) as VideoRow | undefined;
+    const created = await this.durably(() => {
+      if (existing()) return false;
+      if (maxOpenSessions !== null) {
+        const open = (this.st("SELECT COUNT(*) AS n FROM videos WHERE user_id = ? AND state = 'open'").get(v.userId) as { n: number }).n;
+        if (open >= maxOpenSessions) throw new ApiError('too_many_open_sessions', { limit: maxOpenSessions });
+      }
       this.st(
         `INSERT INTO videos (id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (user_id, recording_id) DO NOTHING`,
-      ).run(v.id, v.userId, v.recordingId, v.shareId, v.title, v.mimeType, v.now, v.now),
-    );
-    const row = this.st('SELECT * FROM videos WHERE user_id = ? AND recording_id = ?')
-      .get(v.userId, v.recordingId) as VideoRow;
-    return { video: toVideo(row), created: info.changes === 1 };
+         VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
+      ).run(v.id, v.userId, v.recordingId, v.shareId, v.title, v.mimeType, v.now, v.now);
+      return true;
+    });
+    return { video: toVideo(existing()!), created };
   }
 
   async getVideo(id: string): Promise<VideoRecord | null> {
@@ -211,15 +232,30 @@ export class SqliteMetadataRepo implements MetadataRepo {
     return r ? toVideo(r) : null;
   }
 
-  async listVideos(userId: string): Promise<VideoRecord[]> {
-    const rows = this.st('SELECT * FROM videos WHERE user_id = ? ORDER BY created_at DESC, rowid DESC')
-      .all(userId) as VideoRow[];
+  async listVideos(userId: string, page?: { limit: number; after?: VideoCursor | null }): Promise<VideoRecord[]> {
+    const limit = page?.limit ?? -1;
+    const after = page?.after;
+    // Keyset pagination on the (user_id, created_at DESC, id DESC) index: each page costs the
+    // same however deep it is, and a video added meanwhile never shifts a page.
+    const rows = after
+      ? (this.st(
+          `SELECT * FROM videos WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
+           ORDER BY created_at DESC, id DESC LIMIT ?`,
+        ).all(userId, after.createdAt, after.createdAt, after.id, limit) as VideoRow[])
+      : (this.st('SELECT * FROM videos WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(userId, limit) as VideoRow[]);
     return rows.map(toVideo);
   }
 
-  async listIdleOpenVideos(updatedBefore: number): Promise<VideoRecord[]> {
-    const rows = this.st("SELECT * FROM videos WHERE state = 'open' AND updated_at < ?")
-      .all(updatedBefore) as VideoRow[];
+  async usage(userId: string): Promise<Usage> {
+    const r = this.st(
+      "SELECT COALESCE(SUM(stored_bytes), 0) AS bytes, COALESCE(SUM(state = 'open'), 0) AS open FROM videos WHERE user_id = ?",
+    ).get(userId) as { bytes: number; open: number };
+    return { bytes: r.bytes, openSessions: r.open };
+  }
+
+  async listIdleOpenVideos(updatedBefore: number, createdBefore = Number.MIN_SAFE_INTEGER): Promise<VideoRecord[]> {
+    const rows = this.st("SELECT * FROM videos WHERE state = 'open' AND (updated_at < ? OR created_at < ?)")
+      .all(updatedBefore, createdBefore) as VideoRow[];
     return rows.map(toVideo);
   }
 
@@ -257,7 +293,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
   async expireVideo(id: string, now: number): Promise<void> {
     await this.durably(() => {
       this.st('DELETE FROM chunks WHERE video_id = ?').run(id);
-      this.st("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, updated_at = ? WHERE id = ?")
+      this.st("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, stored_bytes = 0, updated_at = ? WHERE id = ?")
         .run(now, id);
     });
   }
@@ -276,21 +312,41 @@ export class SqliteMetadataRepo implements MetadataRepo {
     return r ? { index: r.idx, size: r.size, sha256: r.sha256 } : null;
   }
 
-  async insertChunk(videoId: string, chunk: ChunkRecord, now: number): Promise<boolean> {
+  /**
+   * Inserts a chunk row and counts its bytes on the video, refusing (by throwing, which rolls the
+   * transaction back) when that takes the video or its user over a limit. Runs inside a
+   * transaction. False when the row was already there.
+   */
+  private addChunk(videoId: string, chunk: ChunkRecord, limits: ByteLimits | undefined): boolean {
+    const info = this.st('INSERT INTO chunks (video_id, idx, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(videoId, chunk.index, chunk.size, chunk.sha256);
+    if (info.changes !== 1) return false;
+    this.st('UPDATE videos SET stored_bytes = stored_bytes + ? WHERE id = ?').run(chunk.size, videoId);
+    if (limits?.recordingBytes != null) {
+      const v = this.st('SELECT stored_bytes AS n FROM videos WHERE id = ?').get(videoId) as { n: number };
+      if (v.n > limits.recordingBytes) throw new ApiError('recording_too_large', { limitBytes: limits.recordingBytes });
+    }
+    if (limits?.userBytes != null) {
+      const u = this.st(
+        'SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM videos WHERE user_id = (SELECT user_id FROM videos WHERE id = ?)',
+      ).get(videoId) as { n: number };
+      if (u.n > limits.userBytes) throw new ApiError('user_quota_exceeded', { limitBytes: limits.userBytes });
+    }
+    return true;
+  }
+
+  async insertChunk(videoId: string, chunk: ChunkRecord, now: number, limits?: ByteLimits): Promise<boolean> {
     return this.durably(() => {
-      const info = this.st('INSERT INTO chunks (video_id, idx, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(videoId, chunk.index, chunk.size, chunk.sha256);
-      if (info.changes === 1) this.st('UPDATE videos SET updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, videoId);
-      return info.changes === 1;
+      if (!this.addChunk(videoId, chunk, limits)) return false;
+      this.st('UPDATE videos SET updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, videoId);
+      return true;
     });
   }
 
-  async insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number): Promise<boolean> {
+  async insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number, limits?: ByteLimits): Promise<boolean> {
     this.flushSoon();
     return this.db.transaction(() => {
-      const info = this.st('INSERT INTO chunks (video_id, idx, size, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(videoId, chunk.index, chunk.size, chunk.sha256);
-      if (info.changes !== 1) return false;
+      if (!this.addChunk(videoId, chunk, limits)) return false;
       this.st('UPDATE videos SET assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?')
         .run(chunk.index + 1, assembledBytes, now, videoId);
       return true;
@@ -312,7 +368,10 @@ export class SqliteMetadataRepo implements MetadataRepo {
   }
 
   async deleteChunk(videoId: string, index: number): Promise<void> {
-    await this.durably(() => this.st('DELETE FROM chunks WHERE video_id = ? AND idx = ?').run(videoId, index));
+    await this.durably(() => {
+      const gone = this.st('DELETE FROM chunks WHERE video_id = ? AND idx = ? RETURNING size').get(videoId, index) as { size: number } | undefined;
+      if (gone) this.st('UPDATE videos SET stored_bytes = stored_bytes - ? WHERE id = ?').run(gone.size, videoId);
+    });
   }
 
   async setMediaLayout(id: string, m: MediaLayout): Promise<void> {

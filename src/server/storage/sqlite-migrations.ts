@@ -51,8 +51,27 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
     `,
   },
   {
-    // Seekable WebM, served digest, poster. Version 2 is another branch's step; numbers are
-    // applied by value, so either may land first.
+    // Quotas and bounded answers: each video counts its verified chunk bytes (so a user's usage
+    // is a sum over their videos, not over every chunk row); gaps become inclusive index ranges
+    // ([[0, 100000]] instead of 100001 numbers); the list pages by (created_at, id).
+    version: 2,
+    sql: `
+      ALTER TABLE videos ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+      UPDATE videos SET stored_bytes = (SELECT COALESCE(SUM(size), 0) FROM chunks WHERE chunks.video_id = videos.id);
+      UPDATE videos SET gaps = (
+        SELECT json_group_array(json_array(s, e)) FROM (
+          SELECT MIN(value) AS s, MAX(value) AS e FROM (
+            SELECT value, value - ROW_NUMBER() OVER (ORDER BY value) AS g FROM json_each(videos.gaps)
+          ) GROUP BY g ORDER BY s
+        )
+      ) WHERE gaps <> '[]';
+      DROP INDEX videos_user_created;
+      CREATE INDEX videos_user_page ON videos(user_id, created_at DESC, id DESC);
+      CREATE INDEX videos_state_created ON videos(state, created_at);
+    `,
+  },
+  {
+    // Seekable WebM, served digest, poster.
     version: 3,
     sql: `
       ALTER TABLE videos ADD COLUMN duration_ms INTEGER;

@@ -1,10 +1,11 @@
 /**
- * The one place the pipeline reads a finalize answer's `missing` chunk indices, so a change of
- * its wire format (a list of indices today; inclusive index ranges are planned, see IndexRanges
- * in src/shared/api.ts) is a change of this line only.
+ * The one place the pipeline reads a finalize answer's `missing` chunk indices. The server answers
+ * inclusive index ranges (so a huge gap stays a small answer); the outbox re-queues indices, and
+ * a client only ever expands ranges within its own recording's chunk count.
  */
 import type { FinalizeResponse } from '../../shared/api.ts';
+import { fromRanges } from '../../shared/ranges.ts';
 
 export function missingIndices(res: Extract<FinalizeResponse, { status: 'incomplete' }>): number[] {
-  return res.missing;
+  return fromRanges(res.missing);
 }
