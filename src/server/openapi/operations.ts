@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import {
+  VideoListQuery,
   ChunkQuery,
   ChunkResponse,
   FinalizeRequest,
@@ -123,9 +124,10 @@ export const OPERATIONS: readonly OperationDoc[] = [
   {
     method: 'get',
     path: '/api/v1/videos',
-    summary: "The caller's videos, newest first",
-    answers: { 200: { description: 'The list.', json: VideoList } },
-    errors: [],
+    summary: "The caller's videos, newest first, one page at a time",
+    query: VideoListQuery,
+    answers: { 200: { description: 'One page; pass `nextCursor` back as `cursor` for the next (null: the last page).', json: VideoList } },
+    errors: ['validation_failed'],
   },
   {
     method: 'get',
@@ -148,16 +150,14 @@ export const OPERATIONS: readonly OperationDoc[] = [
     body: { json: RenameRequest },
     answers: { 200: { description: 'The renamed video.', json: VideoStatus } },
     errors: ['validation_failed', 'not_found'],
-    planned: 'rename from the library (PATCH), in progress on another branch',
   },
   {
     method: 'put',
     path: '/api/v1/videos/:id/poster',
     summary: 'Store the poster frame of a video',
     body: { media: 'image/jpeg', description: 'One JPEG frame.' },
-    answers: { 204: { description: 'Stored.' } },
-    errors: ['unsupported_media_type', 'body_too_large', 'not_found'],
-    planned: 'poster frames, in progress on another branch',
+    answers: { 200: { description: 'Stored; the video with its new `posterUrl`.', json: VideoStatus } },
+    errors: ['poster_invalid', 'unsupported_media_type', 'body_too_large', 'not_found'],
   },
   {
     method: 'get',
@@ -165,7 +165,14 @@ export const OPERATIONS: readonly OperationDoc[] = [
     summary: 'The poster frame of a video',
     answers: { 200: { description: 'The JPEG.', media: 'image/jpeg' } },
     errors: ['not_found'],
-    planned: 'poster frames, in progress on another branch',
+  },
+  {
+    method: 'get',
+    path: '/api/v1/shared/:shareId/poster',
+    summary: "Public poster of a shared video (og:image, thumbnails); a neutral image when none was uploaded",
+    public: true,
+    answers: { 200: { description: 'The JPEG.', media: 'image/jpeg' } },
+    errors: ['not_found'],
   },
   {
     method: 'get',
