@@ -37,6 +37,8 @@ describe('storage quota in the app', () => {
     const status = page.locator('upload-status');
     await status.getByText('Upload failed').waitFor();
     await status.getByText('Nothing is lost').waitFor();
+    // The words say what happened and what to do, not only that it failed.
+    await status.getByText('Your storage on the server is full', { exact: false }).waitFor();
     const [rec] = await readOutbox(page);
     expect(rec!.state).not.toBe('complete');
     expect(rec!.chunkCount).toBeGreaterThan(0);
