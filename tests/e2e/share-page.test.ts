@@ -21,7 +21,7 @@ import { readOutbox, sleep, statusKind, waitForController, waitForRecorder } fro
 import { startE2e, waitForVideo, type E2eEnv } from '../support/e2e-fixtures.ts';
 
 const run = promisify(execFile);
-const SECONDS = Number(process.env.OUTBOX_E2E_RECORD_SECONDS ?? 4);
+const SECONDS = Number(process.env.SHARE_RECORD_SECONDS ?? 4);
 const SHOTS = resolve(process.env.SCREENSHOTS_DIR ?? resolve(import.meta.dirname, '../../test-results/screenshots'));
 const tmp = mkdtempSync(join(tmpdir(), 'outbox-share-e2e-'));
 let env: E2eEnv;

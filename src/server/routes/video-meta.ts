@@ -3,11 +3,11 @@
  * public poster by share id (`ROUTES.sharedPoster`: the JPEG, or a neutral image when none was
  * uploaded — for the share page, its Open Graph card and the library's thumbnails).
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { API_PREFIX, RenameRequest } from '../../shared/api.ts';
 import { ApiError } from '../../shared/errors.ts';
+import { NEUTRAL_POSTER } from '../assets/neutral-poster.ts';
 import { requireUser } from '../http/auth.ts';
 import { parseOr400 } from '../http/validate.ts';
 import type { IngestContext } from '../ingest/context.ts';
@@ -16,7 +16,6 @@ import { MAX_POSTER_BYTES, renameVideo, storePoster } from '../ingest/video-meta
 import { ownedVideo, statusOf } from '../ingest/videos.ts';
 import { isServerId } from '../ids.ts';
 
-const NEUTRAL_POSTER = readFileSync(new URL('../assets/neutral-poster.jpg', import.meta.url));
 const IdParams = z.object({ id: z.string() });
 const ShareParams = z.object({ shareId: z.string() });
 
