@@ -1,11 +1,13 @@
 /**
  * Settings: upload concurrency, attempts, backoff, bandwidth cap, chunk length, keeping the local
- * copy. Saved in the outbox (the worker reads them there) and announced to the uploader.
+ * copy. Saved in the outbox (the worker reads them there) and announced to the uploader. Below
+ * them the account and the upload history (figures per recording, analytics-view).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings.ts';
 import type { AppServices } from '../services.ts';
 import { sharedStyles } from '../ui/shared-styles.ts';
+import '../analytics/analytics-view.ts';
 import { parseSettingsForm, toFormValues, type SettingsField, type SettingsFormValues } from './settings-form.ts';
 
 interface FieldSpec {
@@ -79,7 +81,8 @@ export class SettingsView extends LitElement {
       .check { display: flex; gap: 12px; align-items: start; }
       .check input { width: 20px; height: 20px; margin-top: 2px; accent-color: var(--accent); flex: none; }
       .foot { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
-      h2 { margin-bottom: 16px; }
+      .account h2 { font-size: 1rem; }
+      .history { margin-top: 32px; }
       .account { margin-top: 20px; display: flex; justify-content: space-between; align-items: center; gap: 12px; flex-wrap: wrap; }
     `,
   ];
@@ -97,7 +100,6 @@ export class SettingsView extends LitElement {
 
   override render() {
     return html`
-      <h2>Settings</h2>
       <form class="card" novalidate @submit=${this.save}>
         <fieldset>
           <legend>Uploads</legend>
@@ -119,11 +121,12 @@ export class SettingsView extends LitElement {
       </form>
       <div class="card account">
         <div>
-          <h3>Account</h3>
+          <h2>Account</h2>
           <p class="muted small">${this.userName ? html`Signed in as <strong>${this.userName}</strong>` : 'Signed in'}</p>
         </div>
         <button class="ghost" @click=${() => this.dispatchEvent(new CustomEvent('sign-out', { bubbles: true, composed: true }))}>Sign out</button>
       </div>
+      <analytics-view class="history" .services=${this.services} .active=${this.active}></analytics-view>
     `;
   }
 
