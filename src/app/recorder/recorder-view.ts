@@ -140,6 +140,8 @@ export class RecorderView extends LitElement {
     // user has meanwhile started typing a title.
     const take = this.recorder.take;
     const panel = this.renderRoot.querySelector<ReviewPanel>('review-panel');
+    // The take is one mutable object (its sync state changes in place): re-render the panel with us.
+    panel?.requestUpdate();
     if (!take || !panel) {
       this.focused = null;
       return;
