@@ -163,8 +163,11 @@ export class RecorderView extends LitElement {
     const r = this.recorder;
     const busy = r.phase !== 'idle';
     const screenish = r.source !== 'camera';
-    // The preview shows the sources, not the composite: a canvas capture can lag or paint black in
-    // a <video> while the recorder still gets every frame, and the bubble must follow a drag at once.
+    // While recording screen + camera the preview is the composite itself (what the file gets);
+    // the bubble on top is then only an outline to drag.
+    // While recording screen + camera, the bubble over the screen preview is an outline to drag:
+    // in Chromium a <video> of the camera gets no frames while MediaStreamTrackProcessor feeds the
+    // compositor from the same camera (seen with the fake device; the recorded file is unaffected).
     const main = r.source === 'camera' ? r.cameraStream : r.screen;
     return html`
       ${r.take
@@ -174,7 +177,7 @@ export class RecorderView extends LitElement {
         <section class="main-col" aria-label="Preview">
           <recorder-stage
             .main=${main}
-            .bubble=${r.source === 'screen+camera' ? r.cameraStream : null}
+            .bubble=${r.source === 'screen+camera' && !r.recorded ? r.cameraStream : null}
             .placement=${r.placement}
             ?showHandle=${r.source === 'screen+camera'}
             .countdown=${r.phase === 'countdown' ? r.countdownLeft : 0}
