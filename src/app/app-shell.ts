@@ -69,7 +69,8 @@ export class OutboxApp extends LitElement {
       nav button[aria-current='page'] { background: var(--surface-2); color: var(--text); border-color: var(--border); }
       .net { font-size: 0.8125rem; }
       .live { display: inline-flex; align-items: center; gap: 6px; }
-      .live .badge { background: var(--danger-soft); color: var(--danger); font-variant-numeric: tabular-nums; }
+      /* A fixed dark red with white text: readable in both schemes (WCAG AA 4.5:1 and more). */
+      .live .badge { background: #b91c1c; color: #fff; font-variant-numeric: tabular-nums; }
       .live .dot { width: 8px; height: 8px; border-radius: 50%; background: currentColor; }
       .live button { min-height: 32px; padding: 4px 12px; }
       main { max-width: 1180px; margin: 0 auto; padding: 20px 20px 48px; }
