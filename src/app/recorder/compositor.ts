@@ -51,8 +51,9 @@ export function compositorModes(): CompositorMode[] {
   return processorCtor() ? ['worker', 'main'] : ['main'];
 }
 
-function newWorker(): Worker {
-  return new Worker(new URL('./compositor-worker.ts', import.meta.url), { type: 'module', name: 'compositor' });
+/** `url` lets bench/composite.ts load its own bundle of the worker (Vite resolves the default). */
+function newWorker(url?: string): Worker {
+  return new Worker(url ?? new URL('./compositor-worker.ts', import.meta.url), { type: 'module', name: 'compositor' });
 }
 
 /** Starts compositing `screen` (its first video track) with `camera` (may be null: screen only). */
@@ -60,11 +61,13 @@ export function startComposite(
   screen: MediaStreamTrack,
   camera: MediaStreamTrack | null,
   placement: BubblePlacement,
-  opts: { mode?: CompositorMode } = {},
+  opts: { mode?: CompositorMode; workerUrl?: string } = {},
 ): Composite {
   const Processor = processorCtor();
   const mode = opts.mode ?? (Processor ? 'worker' : 'main');
-  return mode === 'worker' && Processor ? workerComposite(Processor, screen, camera, placement) : mainComposite(screen, camera, placement);
+  return mode === 'worker' && Processor
+    ? workerComposite(Processor, screen, camera, placement, opts.workerUrl)
+    : mainComposite(screen, camera, placement, opts.workerUrl);
 }
 
 function initialSize(track: MediaStreamTrack): { width: number; height: number } {
@@ -72,15 +75,16 @@ function initialSize(track: MediaStreamTrack): { width: number; height: number }
   return { width: s.width ?? 1280, height: s.height ?? 720 };
 }
 
-function workerComposite(Processor: TrackProcessorCtor, screen: MediaStreamTrack, camera: MediaStreamTrack | null, placement: BubblePlacement): Composite {
+function workerComposite(Processor: TrackProcessorCtor, screen: MediaStreamTrack, camera: MediaStreamTrack | null, placement: BubblePlacement, workerUrl?: string): Composite {
   const canvas = document.createElement('canvas');
   Object.assign(canvas, initialSize(screen));
   const stream = canvas.captureStream(FRAME_RATE);
   const offscreen = canvas.transferControlToOffscreen();
-  const worker = newWorker();
+  const worker = newWorker(workerUrl);
   const screenFrames = new Processor({ track: screen }).readable;
   const cameraFrames = camera ? new Processor({ track: camera }).readable : null;
   const stats: CompositorStats = { mode: 'worker', frames: 0, drawMs: 0, mainThreadMs: 0 };
+  worker.addEventListener('error', (e) => console.error(JSON.stringify({ level: 'error', module: 'outbox:app:compositor', event: 'worker.error', message: e.message })));
   worker.addEventListener('message', (e: MessageEvent) => {
     const m: unknown = e.data;
     if (isCompositorEvent(m) && m.type === 'compositor/stats') Object.assign(stats, { frames: m.frames, drawMs: m.drawMs });
@@ -117,7 +121,7 @@ function playingVideo(track: MediaStreamTrack): HTMLVideoElement {
   return v;
 }
 
-function mainComposite(screen: MediaStreamTrack, camera: MediaStreamTrack | null, placement: BubblePlacement): Composite {
+function mainComposite(screen: MediaStreamTrack, camera: MediaStreamTrack | null, placement: BubblePlacement, workerUrl?: string): Composite {
   const canvas = document.createElement('canvas');
   Object.assign(canvas, initialSize(screen));
   const ctx = canvas.getContext('2d', { alpha: false })!;
@@ -140,7 +144,7 @@ function mainComposite(screen: MediaStreamTrack, camera: MediaStreamTrack | null
     stats.drawMs += dt;
     stats.mainThreadMs += dt;
   };
-  const ticker = newWorker();
+  const ticker = newWorker(workerUrl);
   ticker.addEventListener('message', (e: MessageEvent) => {
     if (isCompositorEvent(e.data) && e.data.type === 'compositor/tick') draw();
   });
