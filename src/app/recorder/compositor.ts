@@ -51,9 +51,14 @@ export function compositorModes(): CompositorMode[] {
   return processorCtor() ? ['worker', 'main'] : ['main'];
 }
 
-/** `url` lets bench/composite.ts load its own bundle of the worker (Vite resolves the default). */
+/**
+ * `url` lets bench/composite.ts load its own bundle of the worker. The default must stay the
+ * literal `new Worker(new URL(…), …)` form: that is the pattern Vite bundles as a worker (any
+ * other shape makes it inline the .ts file as a data: asset that cannot run).
+ */
 function newWorker(url?: string): Worker {
-  return new Worker(url ?? new URL('./compositor-worker.ts', import.meta.url), { type: 'module', name: 'compositor' });
+  if (url) return new Worker(url, { type: 'module', name: 'compositor' });
+  return new Worker(new URL('./compositor-worker.ts', import.meta.url), { type: 'module', name: 'compositor' });
 }
 
 /** Starts compositing `screen` (its first video track) with `camera` (may be null: screen only). */

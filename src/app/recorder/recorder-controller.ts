@@ -222,7 +222,7 @@ export class RecorderController implements ReactiveController {
     } else {
       const screenTrack = this.screen!.getVideoTracks()[0]!;
       if (this.source === 'screen+camera' && preview.camera) {
-        this.composite = startComposite(screenTrack.clone(), preview.camera.clone(), this.placement);
+        this.composite = startComposite(screenTrack, preview.camera.clone(), this.placement);
         tracks.push(...this.composite.stream.getVideoTracks());
         logger.info({ mode: this.composite.mode }, 'recorder.composite');
       } else tracks.push(screenTrack);
