@@ -65,7 +65,9 @@ describe('recording app', () => {
       expect(await progressValue(page)).toBe('100');
       const shareUrl = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
       expect(shareUrl).toMatch(new RegExp(`^${env.server.url}/s/[A-Za-z0-9_-]+$`));
-      await expect.poll(() => page.getByRole('button', { name: 'Copy link' }).isVisible()).toBe(true);
+      await expect.poll(() => page.locator('upload-status').getByRole('button', { name: 'Copy link' }).isVisible()).toBe(true);
+      // The review panel shows the same link at the top, already copied.
+      expect(await page.getByRole('textbox', { name: 'Link to this recording' }).inputValue()).toBe(shareUrl);
 
       const [local] = await readOutbox(page);
       expect(local).toBeDefined();
