@@ -15,6 +15,7 @@ import { hasToken, hashFor, viewFromHash, VIEWS, type ViewName } from './router.
 import type { InterruptedTake } from './recorder/interrupted.ts';
 import type { RecorderView } from './recorder/recorder-view.ts';
 import { recordingTitle } from './recording-title.ts';
+import { usageLines } from './settings/account-usage.ts';
 import './auth/sign-in-view.ts';
 import './recorder/recorder-view.ts';
 import './library/library-view.ts';
@@ -247,7 +248,7 @@ export class OutboxApp extends LitElement {
     return html`
       <recorder-view .services=${s} .active=${is('recorder')} ?hidden=${!is('recorder')}></recorder-view>
       <library-view .services=${s} .active=${is('library')} ?hidden=${!is('library')}></library-view>
-      <settings-view .services=${s} .active=${is('settings')} .userName=${this.session.userName} ?hidden=${!is('settings')}
+      <settings-view .services=${s} .active=${is('settings')} .userName=${this.session.userName} .usage=${usageLines(this.session.me)} ?hidden=${!is('settings')}
         @sign-out=${() => this.session.signOut()}></settings-view>
     `;
   }

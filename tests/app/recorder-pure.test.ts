@@ -172,3 +172,20 @@ describe('TakeSync', () => {
     expect(missing.sync.title).toEqual({ kind: 'error', message: expect.stringContaining('does not offer renaming') });
   });
 });
+
+describe('account usage (Settings)', () => {
+  it('says usage against limits, null meaning unlimited', async () => {
+    const { usageLines } = await import('../../src/app/settings/account-usage.ts');
+    expect(usageLines({ usage: { bytes: 1_500_000, openSessions: 1 }, limits: { userBytes: 10_000_000, openSessions: null, recordingBytes: 2_000_000_000 } })).toEqual([
+      'Storage on the server: 1.5 MB of 10.0 MB',
+      'Recordings uploading now: 1 of unlimited',
+      'Largest recording: 2.0 GB',
+    ]);
+  });
+  it('says nothing for a server without the fields, or with malformed ones', async () => {
+    const { usageLines } = await import('../../src/app/settings/account-usage.ts');
+    expect(usageLines({ userId: 'u', name: 'n' })).toEqual([]);
+    expect(usageLines({ usage: { bytes: 'lots' }, limits: 7 })).toEqual([]);
+    expect(usageLines(null)).toEqual([]);
+  });
+});

@@ -22,6 +22,8 @@ export type SessionStatus =
 export class SessionController implements ReactiveController {
   status: SessionStatus = 'checking';
   userName: string | null = null;
+  /** The last GET /me answer as received (it may carry usage and limits). */
+  me: unknown = null;
   /** Error shown on the sign-in form. */
   formError: string | null = null;
   busy = false;
@@ -66,6 +68,7 @@ export class SessionController implements ReactiveController {
     try {
       const me = await s.api.me(token);
       this.userName = me.name;
+      this.me = me;
       this.set('signed-in');
     } catch (e) {
       if (isUnauthorized(e)) this.set('refused');

@@ -34,6 +34,7 @@ export class SettingsView extends LitElement {
     services: { attribute: false },
     active: { type: Boolean },
     userName: { attribute: false },
+    usage: { attribute: false },
     values: { state: true },
     errors: { state: true },
     saved: { state: true },
@@ -45,6 +46,8 @@ export class SettingsView extends LitElement {
   declare active: boolean;
   /** Signed-in user's name, shown in the account section. */
   declare userName: string | null;
+  /** The account's usage and limits in words (from GET /me; empty when the server sends none). */
+  declare usage: string[];
   declare values: SettingsFormValues;
   declare errors: Partial<Record<SettingsField, string>>;
   declare saved: boolean;
@@ -55,6 +58,7 @@ export class SettingsView extends LitElement {
     this.services = null;
     this.active = false;
     this.userName = null;
+    this.usage = [];
     this.values = toFormValues(DEFAULT_SETTINGS);
     this.errors = {};
     this.saved = false;
@@ -123,6 +127,7 @@ export class SettingsView extends LitElement {
         <div>
           <h2>Account</h2>
           <p class="muted small">${this.userName ? html`Signed in as <strong>${this.userName}</strong>` : 'Signed in'}</p>
+          ${this.usage.map((line) => html`<p class="muted small" data-testid="usage">${line}</p>`)}
         </div>
         <button class="ghost" @click=${() => this.dispatchEvent(new CustomEvent('sign-out', { bubbles: true, composed: true }))}>Sign out</button>
       </div>
