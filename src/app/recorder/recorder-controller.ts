@@ -8,13 +8,13 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { consoleLogger } from '../../shared/log.ts';
 import type { AppServices } from '../services.ts';
-import { formatClock } from '../format.ts';
 import { requestPersistence } from '../storage.ts';
 import { cornerPlacement, type BubblePlacement } from './bubble.ts';
 import { startComposite, type Composite } from './compositor.ts';
 import { runCountdown } from './countdown.ts';
 import { defaultTitle } from './default-title.ts';
 import { MediaAccessError, openPreview, openScreen, type PreviewMedia, type Source } from './media-sources.ts';
+import { endedNotice, mediaMessage, startFailureNotice, type Notice } from './recorder-notices.ts';
 import { MicLevel } from './mic-level.ts';
 import { pickMimeType } from './mime.ts';
 import { grabPoster } from './poster.ts';
@@ -24,10 +24,7 @@ import { TakeSync } from './take-sync.ts';
 
 export type RecorderPhase = 'idle' | 'starting' | 'countdown' | 'recording' | 'paused' | 'stopping';
 
-export interface Notice {
-  tone: 'danger' | 'warn' | 'ok';
-  text: string;
-}
+export type { Notice } from './recorder-notices.ts';
 
 /** A finished take, shown in the review panel. */
 export interface Take {
@@ -43,13 +40,6 @@ const logger = consoleLogger('outbox:app:recorder');
 export const COUNTDOWN_SECONDS = 3;
 const POSTER_AFTER_MS = 1000;
 
-const MEDIA_MESSAGES: Record<MediaAccessError['code'], string> = {
-  permission_denied: 'Access to the camera, microphone or screen was blocked. Allow it in the browser’s site settings and try again.',
-  no_device: 'No camera was found. Connect one, or record your screen instead.',
-  unsupported: 'This browser cannot capture that source.',
-  failed: 'The camera or screen could not be opened.',
-  cancelled: 'No screen was chosen, so nothing was recorded.',
-};
 
 export class RecorderController implements ReactiveController {
   phase: RecorderPhase = 'idle';
@@ -161,7 +151,7 @@ export class RecorderController implements ReactiveController {
       this.mic.attach(media.mic);
     } catch (e) {
       if (gen !== this.previewGen) return;
-      this.previewError = e instanceof MediaAccessError ? MEDIA_MESSAGES[e.code] : MEDIA_MESSAGES.failed;
+      this.previewError = mediaMessage(e);
     }
     this.changed();
   }
@@ -291,12 +281,7 @@ export class RecorderController implements ReactiveController {
       return;
     }
     const code = (e as { code?: unknown }).code;
-    this.notice =
-      e instanceof MediaAccessError
-        ? { tone: e.code === 'cancelled' ? 'warn' : 'danger', text: MEDIA_MESSAGES[e.code] }
-        : code === 'quota_exceeded'
-          ? { tone: 'danger', text: 'This device is out of storage space for recordings. Free some space and try again.' }
-          : { tone: 'danger', text: 'The recording could not be started.' };
+    this.notice = startFailureNotice(e);
     logger.error({ code: typeof code === 'string' ? code : String(e) }, 'recorder.start_failed');
   }
 
@@ -367,19 +352,7 @@ export class RecorderController implements ReactiveController {
     this.session = null;
     this.recorded = null;
     this.phase = 'idle';
-    const saved = `${r.totalChunks} ${r.totalChunks === 1 ? 'chunk' : 'chunks'} (${formatClock(this.frozenElapsed)})`;
-    if (r.reason === 'quota') {
-      // The elapsed clock overstates what is safe here: the chunk that hit the quota was not saved.
-      const savedTime = formatClock(r.totalChunks * this.chunkMs);
-      this.notice = {
-        tone: 'danger',
-        text: `Recording stopped: this device ran out of storage space. ${r.totalChunks} ${r.totalChunks === 1 ? 'chunk' : 'chunks'} (about ${savedTime}) were saved before that and will upload; the last moments could not be saved.`,
-      };
-    } else if (r.reason === 'storage-error' || r.reason === 'recorder-error') {
-      this.notice = { tone: 'danger', text: `Recording stopped because of an error. The ${saved} recorded before it are saved and will upload.` };
-    } else if (r.reason === 'source-ended') {
-      this.notice = { tone: 'ok', text: `Sharing ended, so the recording stopped. ${saved} saved.` };
-    }
+    this.notice = endedNotice(r, this.frozenElapsed, this.chunkMs) ?? this.notice;
     this.changed();
     // Read the take back from the device at once: the review plays it without waiting for the server.
     const blob = r.totalChunks > 0 ? await this.services?.outbox.recordingBlob(r.recordingId).catch(() => null) : null;
