@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { benchBundle } from './bundle.ts';
 import { benchClientCost } from './client-cost.ts';
 import { benchCompression } from './compression.ts';
+import { benchComposite, type CompositeCostResult } from './composite.ts';
 import { benchDrain } from './drain.ts';
 import { benchFinalize } from './finalize.ts';
 import { benchIngest } from './ingest.ts';
@@ -26,6 +27,7 @@ mkdirSync(workDir, { recursive: true });
 const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0)}s] ${line}\n`);
 const t0 = performance.now();
 const m: Measurements = {};
+let composite: CompositeCostResult | null = null;
 
 try {
   if (args.only.has('ingest')) {
@@ -63,6 +65,10 @@ try {
   }
   if (args.only.has('bundle')) m.bundle = await benchBundle({ workDir });
   if (args.only.has('compression')) m.compression = await benchCompression({ seconds: q ? 6 : 20, log });
+  if (args.only.has('composite')) {
+    composite = await benchComposite({ durationMs: q ? 5_000 : 20_000 });
+    log(`composite: ${JSON.stringify(composite)}`);
+  }
 } finally {
   rmSync(workDir, { recursive: true, force: true, maxRetries: 3 });
 }
@@ -77,7 +83,15 @@ const meta = {
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
 };
 writeFileSync(args.out, `${JSON.stringify(toResultsJson(m), null, 2)}\n`);
-writeFileSync(args.out.replace(/\.json$/, '.detail.json'), `${JSON.stringify({ meta, ...m }, null, 2)}\n`);
+writeFileSync(args.out.replace(/\.json$/, '.detail.json'), `${JSON.stringify({ meta, ...m, ...(composite ? { composite } : {}) }, null, 2)}\n`);
 console.log(`\n## Benchmark results (${meta.quick ? 'quick' : 'full'}; Node ${meta.node}, ${meta.cpus} cores, ${meta.memGiB} GiB; ${meta.seconds} s)\n`);
 console.log(toMarkdown(m));
+if (composite) {
+  const c = composite;
+  console.log('| Screen + camera composition | baseline (screen only) | worker (Chromium path) | main thread (fallback) |\n|---|---|---|---|');
+  console.log(`| main-thread ms per composited frame | — | ${c.worker.mainThreadMsPerFrame} | ${c.main.mainThreadMsPerFrame} |`);
+  console.log(`| drawing ms per frame (where it ran) | — | ${c.worker.drawMsPerFrame} | ${c.main.drawMsPerFrame} |`);
+  console.log(`| long tasks while recording | ${c.baseline.longTasks} | ${c.worker.longTasks} | ${c.main.longTasks} |`);
+  console.log(`| event-loop lag p95 (ratio to baseline) | ${c.baseline.lagP95} ms (1) | ${c.worker.lagP95} ms (${c.workerLagRatio}) | ${c.main.lagP95} ms (${c.mainLagRatio}) |\n`);
+}
 console.log(`Wrote ${args.out}`);

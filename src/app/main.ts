@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   app.services = services;
   const host = await upload.start();
   logger.info({ host }, 'app.started');
-  await closeOrphanedRecordings(outbox, upload, logger);
+  // A take a reload or crash cut short: closed and uploading; the shell tells the user.
+  app.interrupted = await closeOrphanedRecordings(outbox, upload, logger);
 }
 
 main().catch((e: unknown) => {

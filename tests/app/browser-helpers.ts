@@ -101,3 +101,60 @@ export async function waitForController(page: Page): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until the newest recording in the outbox has at least `n` chunks saved — a condition on
+ * what the recorder produced, instead of sleeping for "long enough".
+ */
+export async function waitForSavedChunks(page: Page, n: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await savedChunks(page);
+    if (count >= n) return;
+    if (Date.now() > deadline) throw new Error(`waitForSavedChunks: ${count} of ${n} chunks after ${timeoutMs} ms`);
+    await page.waitForTimeout(200); // polling interval of a condition wait, not a fixed sleep
+  }
+}
+
+/** Chunks saved so far for the newest recording in the outbox (0 without one). */
+export function savedChunks(page: Page): Promise<number> {
+  return page.evaluate(async (dbName) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(dbName);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    try {
+      const recs = await new Promise<{ id: string; createdAt: number }[]>((resolve, reject) => {
+        const req = db.transaction('recordings').objectStore('recordings').getAll();
+        req.onsuccess = () => resolve(req.result as { id: string; createdAt: number }[]);
+        req.onerror = () => reject(req.error);
+      });
+      const newest = recs.sort((a, b) => b.createdAt - a.createdAt)[0];
+      if (!newest) return 0;
+      return await new Promise<number>((resolve, reject) => {
+        const req = db.transaction('chunks').objectStore('chunks').index('by-recording').count(newest.id);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    } finally {
+      db.close();
+    }
+  }, OUTBOX_DB_NAME);
+}
+
+/** Clicks Start, waits out the 3-2-1 countdown (until Stop appears) and for `chunks` saved chunks. */
+export async function recordChunks(page: Page, chunks: number): Promise<void> {
+  await page.getByRole('button', { name: 'Start recording' }).click();
+  await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 20_000 });
+  if (chunks > 0) await waitForSavedChunks(page, chunks);
+}
+
+/** The element that has focus, looking through open shadow roots: its id and tag. */
+export function deepActiveElement(page: Page): Promise<{ id: string; tag: string; value: string | null } | null> {
+  return page.evaluate(() => {
+    let a: Element | null = document.activeElement;
+    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+    return a ? { id: a.id, tag: a.tagName.toLowerCase(), value: a instanceof HTMLInputElement ? a.value : null } : null;
+  });
+}

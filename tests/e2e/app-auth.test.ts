@@ -1,10 +1,11 @@
 /**
- * Sign-in: the clear screen when no token is stored (a pasted start-up link signs in), and a
+ * Sign-in: the clear screen when no token is stored (a pasted start-up link signs in; the link
+ * opened in the already-open tab signs in too and leaves the address bar), and a
  * token revoked mid-recording — uploads are held with "Sign-in required", recording goes on,
  * and a new token resumes them to a complete, matching video.
  */
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { APP_PERMISSIONS, launchBrowser } from '../support/browser.ts';
@@ -13,9 +14,10 @@ import { startTestServer, type TestServer } from '../support/server-process.ts';
 import { databaseFile } from '../../src/server/paths.ts';
 import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
 import { rotateToken } from '../../src/server/users.ts';
-import { readOutbox, sleep, statusKind, waitForController, waitForRecorder } from '../app/browser-helpers.ts';
+import { readOutbox, recordChunks, savedChunks, statusKind, waitForController, waitForRecorder, waitForSavedChunks } from '../app/browser-helpers.ts';
+import { screenshotsDir } from '../support/screenshots.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+const SHOTS = screenshotsDir();
 let server: TestServer;
 let browser: Browser;
 
@@ -61,6 +63,28 @@ describe('sign-in', () => {
     }
   });
 
+  it('signs in when the start-up link is opened in the already-open tab (hashchange), and the token leaves the address bar and history', async () => {
+    const token = await server.createUser('hashchange');
+    const context = await browser.newContext({ permissions: APP_PERMISSIONS });
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.getByRole('heading', { name: 'Sign in to Outbox Recorder' }).waitFor();
+      const before = await page.evaluate(() => history.length);
+      // What the browser does when the same origin's link is pasted into this tab: only the fragment changes.
+      await page.evaluate((t) => (location.hash = `#token=${t}`), token);
+      await waitForRecorder(page);
+      expect(page.url()).not.toContain('token');
+      expect(new URL(page.url()).hash).toBe('#/record');
+      // Back does not bring the token back either.
+      expect(await page.evaluate(() => history.length)).toBe(before + 1);
+      await page.goBack();
+      expect(page.url()).not.toContain('token');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('holds uploads when the token is revoked mid-recording and resumes them with a new one', async () => {
     const token = await server.createUser('revoked');
     const context = await browser.newContext({ permissions: APP_PERMISSIONS });
@@ -70,18 +94,16 @@ describe('sign-in', () => {
       await page.goto(`${server.url}/#token=${token}`);
       await waitForRecorder(page);
       await waitForController(page);
-      await page.getByRole('button', { name: 'Start recording' }).click();
-      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
-      await sleep(2500);
+      await recordChunks(page, 1);
       const fresh = await rotate('revoked');
 
       await page.getByRole('heading', { name: 'Sign in again to keep uploading' }).waitFor({ timeout: 15_000 });
       await expect.poll(() => statusKind(page)).toBe('auth-required');
-      await sleep(500);
       await page.screenshot({ path: join(SHOTS, 'sign-in-required-light-1280.png') });
       // Recording is not interrupted by the refusal.
       expect(await page.getByRole('button', { name: 'Stop recording' }).isEnabled()).toBe(true);
-      await sleep(2000);
+      // Chunks keep being saved while uploads are held.
+      await waitForSavedChunks(page, (await savedChunks(page)) + 1);
       await page.getByRole('button', { name: 'Stop recording' }).click();
       await page.getByRole('button', { name: 'Start recording' }).waitFor();
       const [held] = await readOutbox(page);

@@ -1,14 +1,15 @@
 /**
  * The recording app in real Chromium with the fake camera, against a real server:
  * record → stop → link; offline mid-recording; a chunk that keeps failing waits for the server, then "Retry now".
- * Recording length scales with E2E_RECORD_SECONDS (default 6).
+ * Recording length scales with E2E_RECORD_SECONDS (default 6): the tests wait until that many
+ * seconds' worth of 2-second chunks are saved (a condition, not a sleep).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { downloadSha256, startE2e, waitForVideo, type E2eEnv } from '../support/e2e-fixtures.ts';
 import { APP_PERMISSIONS } from '../support/browser.ts';
 import { ROUTES } from '../../src/shared/api.ts';
-import { RECORD_SECONDS, progressValue, readOutbox, sleep, statusKind, waitForController, waitForRecorder } from '../app/browser-helpers.ts';
+import { RECORD_SECONDS, progressValue, readOutbox, recordChunks, statusKind, waitForController, waitForRecorder, waitForSavedChunks } from '../app/browser-helpers.ts';
 
 let env: E2eEnv;
 
@@ -48,7 +49,7 @@ async function serverVideo(recordingId: string) {
   const listed = await waitForVideo(env.server, env.token, recordingId);
   const res = await fetch(`${env.server.url}${ROUTES.video(listed.videoId)}`, { headers: { authorization: `Bearer ${env.token}` } });
   expect(res.status).toBe(200);
-  return (await res.json()) as { state: string; videoId: string; totalChunks: number; sha256: string };
+  return (await res.json()) as { state: string; videoId: string; totalChunks: number; sha256: string; title: string | null };
 }
 
 describe('recording app', () => {
@@ -57,16 +58,16 @@ describe('recording app', () => {
     try {
       // The token left the address bar at once.
       expect(page.url()).not.toContain('token');
-      await page.getByRole('button', { name: 'Start recording' }).click();
-      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
-      await sleep(RECORD_SECONDS * 1000);
+      await recordChunks(page, Math.floor(RECORD_SECONDS / 2));
       await page.getByRole('button', { name: 'Stop recording' }).click();
 
       await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
       expect(await progressValue(page)).toBe('100');
       const shareUrl = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
       expect(shareUrl).toMatch(new RegExp(`^${env.server.url}/s/[A-Za-z0-9_-]+$`));
-      await expect.poll(() => page.getByRole('button', { name: 'Copy link' }).isVisible()).toBe(true);
+      await expect.poll(() => page.locator('upload-status').getByRole('button', { name: 'Copy link' }).isVisible()).toBe(true);
+      // The review panel shows the same link at the top, already copied.
+      expect(await page.getByRole('textbox', { name: 'Link to this recording' }).inputValue()).toBe(shareUrl);
 
       const [local] = await readOutbox(page);
       expect(local).toBeDefined();
@@ -89,25 +90,24 @@ describe('recording app', () => {
     }
   });
 
-  it('records the screen with the camera shown in the preview only; pause and resume', async () => {
+  it('records the screen; pause and resume', async () => {
     const { context, page } = await freshApp();
     try {
-      await page.getByRole('radio', { name: 'Screen + camera' }).check();
-      await page.getByRole('button', { name: 'Start recording' }).click();
-      await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 20_000 });
+      await page.getByRole('radio', { name: 'Screen', exact: true }).check();
+      await recordChunks(page, 1);
       const previews = await page.locator('recorder-view video').evaluateAll((vs) => vs.map((v) => v.getAttribute('aria-label')));
-      expect(previews).toEqual(['Live preview', 'Camera preview']);
-      await sleep(2000);
+      expect(previews).toEqual(['Live preview']);
       await page.getByRole('button', { name: 'Pause' }).click();
       await expect.poll(() => statusKind(page)).toBe('paused');
       await page.getByRole('button', { name: 'Resume' }).click();
       await expect.poll(() => statusKind(page)).toBe('recording');
-      await sleep(1000);
+      await waitForSavedChunks(page, 2);
       await page.getByRole('button', { name: 'Stop recording' }).click();
       await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
       const [local] = await readOutbox(page);
       expect(local!.chunkCount).toBe(await chunksEmitted(page));
       const video = await serverVideo(local!.id);
+      expect(video.title).toMatch(/^Screen recording — \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
       expect((await downloadSha256(env.server, env.token, video.videoId)).sha256).toBe(local!.sha256);
     } finally {
       await context.close();
@@ -117,9 +117,7 @@ describe('recording app', () => {
   it('closes a recording cut off by a closed tab on the next start, and uploads what was saved', async () => {
     const { context, page } = await freshApp();
     try {
-      await page.getByRole('button', { name: 'Start recording' }).click();
-      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
-      await sleep(4500);
+      await recordChunks(page, 2);
       await page.close(); // no stop(): the outbox still says "recording"
       const again = await context.newPage();
       await again.goto(env.server.url);
@@ -138,14 +136,13 @@ describe('recording app', () => {
   it('keeps recording offline: waits for network while chunks pile up, then uploads them and completes', async () => {
     const { context, page } = await freshApp();
     try {
-      await page.getByRole('button', { name: 'Start recording' }).click();
-      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
-      await sleep(2500);
+      await recordChunks(page, 1);
       await context.setOffline(true);
       await expect.poll(() => statusKind(page)).toBe('waiting-network');
       await expect.poll(() => page.getByTestId('connectivity').innerText()).toBe('Offline');
       const offlineSeconds = Math.max(6, RECORD_SECONDS);
-      await sleep(offlineSeconds * 1000);
+      const before = (await readOutbox(page))[0]!.chunkCount;
+      await waitForSavedChunks(page, before + Math.floor(offlineSeconds / 2));
       // Still recording, still saying so, and chunks are waiting in the outbox.
       expect(await statusKind(page)).toBe('waiting-network');
       expect(await page.getByRole('button', { name: 'Stop recording' }).isEnabled()).toBe(true);
@@ -154,7 +151,7 @@ describe('recording app', () => {
       expect(waiting).toBeGreaterThanOrEqual(Math.floor(offlineSeconds / 2) - 1);
 
       await context.setOffline(false);
-      await sleep(2000);
+      await waitForSavedChunks(page, during!.chunkCount + 1);
       await page.getByRole('button', { name: 'Stop recording' }).click();
       await expect.poll(() => statusKind(page), { timeout: 40_000 }).toBe('complete');
 
@@ -189,9 +186,7 @@ describe('recording app', () => {
       });
 
       await page.getByRole('button', { name: 'Record', exact: true }).click();
-      await page.getByRole('button', { name: 'Start recording' }).click();
-      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
-      await sleep(5000);
+      await recordChunks(page, 3);
       await page.getByRole('button', { name: 'Stop recording' }).click();
 
       await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('waiting-server');

@@ -1,5 +1,5 @@
 /**
- * Analytics: upload figures overall and per recording, computed from the outbox's chunk records
+ * Upload history (under Settings): upload figures overall and per recording, computed from the outbox's chunk records
  * by analytics.ts. Only recordings still in the outbox count (deleting one removes its history).
  */
 import { LitElement, css, html, nothing } from 'lit';
@@ -18,7 +18,7 @@ export class AnalyticsView extends LitElement {
 
   /** App services; set by the shell. */
   declare services: AppServices | null;
-  /** True while the Analytics tab is shown (recomputes on activation). */
+  /** True while Settings (where the history is shown) (recomputes on activation). */
   declare active: boolean;
   declare overall: OverallStats | null;
   declare perRecording: RecordingStats[];
@@ -69,7 +69,7 @@ export class AnalyticsView extends LitElement {
     const o = this.overall;
     return html`
       <header>
-        <h2>Analytics</h2>
+        <h2>Upload history</h2>
         <button class="ghost" @click=${() => this.load()}>Refresh</button>
       </header>
       ${o

@@ -22,6 +22,8 @@ export type SessionStatus =
 export class SessionController implements ReactiveController {
   status: SessionStatus = 'checking';
   userName: string | null = null;
+  /** The last GET /me answer as received (it may carry usage and limits). */
+  me: unknown = null;
   /** Error shown on the sign-in form. */
   formError: string | null = null;
   busy = false;
@@ -36,14 +38,26 @@ export class SessionController implements ReactiveController {
   /** Start-up: take a token from the URL, then verify whatever token is stored. */
   async init(services: AppServices, location: Location = window.location): Promise<void> {
     this.services = services;
-    const { token, rest } = takeTokenFromHash(location.hash);
-    if (token) {
-      await services.outbox.setToken(token);
-      // The token must not stay in the address bar, history or a bookmark.
-      history.replaceState(history.state, '', location.pathname + location.search + rest);
-      services.upload.tokenChanged();
-    }
+    if (await this.takeTokenFromUrl(location)) return;
     await this.verify();
+  }
+
+  /**
+   * A sign-in link opened in a tab that already runs the app only changes the fragment: the shell
+   * calls this on `hashchange`. The token is stored, removed from the address bar (and from
+   * history: replaceState, not a new entry), and verified. Returns false when the URL had none.
+   */
+  async takeTokenFromUrl(location: Location = window.location): Promise<boolean> {
+    const s = this.services;
+    const { token, rest } = takeTokenFromHash(location.hash);
+    if (!token || !s) return false;
+    // The token must not stay in the address bar, history or a bookmark.
+    history.replaceState(history.state, '', location.pathname + location.search + rest);
+    await s.outbox.setToken(token);
+    s.upload.tokenChanged();
+    this.formError = null;
+    await this.verify();
+    return true;
   }
 
   async verify(): Promise<void> {
@@ -54,6 +68,7 @@ export class SessionController implements ReactiveController {
     try {
       const me = await s.api.me(token);
       this.userName = me.name;
+      this.me = me;
       this.set('signed-in');
     } catch (e) {
       if (isUnauthorized(e)) this.set('refused');

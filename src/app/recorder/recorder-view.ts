@@ -1,6 +1,7 @@
 /**
- * The Recorder screen: source and microphone, live preview, start / pause / resume / stop,
- * elapsed time, storage usage and the upload status of the current (or last) recording.
+ * The Record screen: after Stop the review panel on top; then the stage (live preview, camera
+ * bubble, countdown), source and microphone with its level, start / pause / resume / stop with
+ * their keyboard shortcuts, the upload status of the current (or last) take, and device storage.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { AppServices } from '../services.ts';
@@ -8,9 +9,14 @@ import { formatBytes, formatClock } from '../format.ts';
 import { storageInfo, type StorageInfo } from '../storage.ts';
 import { sharedStyles } from '../ui/shared-styles.ts';
 import { ConnectivityController, ProgressController } from '../ui/controllers.ts';
+import type { BubblePlacement } from './bubble.ts';
 import type { Source } from './media-sources.ts';
 import { RecorderController } from './recorder-controller.ts';
+import { SHORTCUTS, shortcutFor } from './shortcuts.ts';
+import type { ReviewPanel } from './review-panel.ts';
 import '../status/upload-status.ts';
+import './recorder-stage.ts';
+import './review-panel.ts';
 
 const SOURCES: { value: Source; label: string }[] = [
   { value: 'camera', label: 'Camera' },
@@ -21,11 +27,14 @@ const SOURCES: { value: Source; label: string }[] = [
 export class RecorderView extends LitElement {
   static override properties = {
     services: { attribute: false },
+    active: { type: Boolean },
     storage: { state: true },
   };
 
   /** App services (outbox, uploader, API); set by the shell. */
   declare services: AppServices | null;
+  /** True while the Record view is shown: the live preview runs only then (or while recording). */
+  declare active: boolean;
   declare storage: StorageInfo | null;
 
   readonly recorder = new RecorderController(this);
@@ -36,6 +45,7 @@ export class RecorderView extends LitElement {
   constructor() {
     super();
     this.services = null;
+    this.active = false;
     this.storage = null;
   }
 
@@ -43,26 +53,9 @@ export class RecorderView extends LitElement {
     sharedStyles,
     css`
       :host { display: block; }
+      review-panel { margin-bottom: 20px; }
       .layout { display: grid; gap: 20px; grid-template-columns: minmax(0, 1fr); }
       @media (min-width: 900px) { .layout { grid-template-columns: minmax(0, 1fr) 340px; align-items: start; } }
-      .stage {
-        position: relative; aspect-ratio: 16 / 9; border-radius: var(--radius); overflow: hidden;
-        background: #0b1120; display: grid; place-items: center; border: 1px solid var(--border);
-      }
-      .stage video.main { width: 100%; height: 100%; object-fit: contain; background: #000; }
-      .stage video.overlay {
-        position: absolute; right: 12px; bottom: 12px; width: 24%; aspect-ratio: 4 / 3; object-fit: cover;
-        border-radius: 10px; border: 2px solid rgb(255 255 255 / 0.8); background: #000;
-      }
-      .placeholder { color: #cbd5e1; text-align: center; padding: 24px; display: grid; gap: 8px; justify-items: center; }
-      .placeholder svg { width: 48px; height: 48px; opacity: 0.85; }
-      .rec {
-        position: absolute; left: 12px; top: 12px; display: inline-flex; align-items: center; gap: 8px;
-        background: rgb(15 23 42 / 0.72); color: #fff; padding: 4px 12px; border-radius: 999px;
-        font-weight: 650; font-variant-numeric: tabular-nums; font-size: 0.9375rem;
-      }
-      .rec .dot { width: 10px; height: 10px; border-radius: 50%; background: #ef4444; }
-      .rec.paused .dot { background: #fbbf24; }
       fieldset { border: none; margin: 0; padding: 0; min-width: 0; }
       legend { font-weight: 600; margin-bottom: 8px; padding: 0; }
       .segmented { display: grid; grid-template-columns: repeat(3, 1fr); gap: 4px; background: var(--surface-2); padding: 4px; border-radius: 12px; border: 1px solid var(--border); }
@@ -77,11 +70,17 @@ export class RecorderView extends LitElement {
       .segmented input:disabled + span { opacity: 0.6; }
       .switch { display: flex; align-items: center; justify-content: space-between; gap: 12px; }
       .switch input { width: 20px; height: 20px; accent-color: var(--accent); }
+      .level { height: 8px; background: var(--surface-2); border-radius: 999px; overflow: hidden; border: 1px solid var(--border); }
+      .level div { height: 100%; background: var(--ok); transition: width 0.1s linear; }
+      @media (prefers-reduced-motion: reduce) { .level div { transition: none; } }
       .controls { display: grid; gap: 10px; min-width: 0; }
       button.record { min-height: 52px; font-size: 1.0625rem; border-radius: 14px; }
       button.record .glyph { width: 14px; height: 14px; border-radius: 50%; background: currentColor; }
       button.stop .glyph { border-radius: 3px; }
       .clock { font-size: 2rem; font-weight: 650; font-variant-numeric: tabular-nums; letter-spacing: -0.02em; }
+      .keys { display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; font-size: 0.8125rem; color: var(--muted); margin: 0; }
+      .keys dd { margin: 0; }
+      kbd { font-family: var(--mono); font-size: 0.75rem; border: 1px solid var(--border); border-bottom-width: 2px; border-radius: 5px; padding: 0 5px; background: var(--surface-2); color: var(--text); }
       .side { display: grid; gap: 16px; min-width: 0; }
       .meter { height: 6px; background: var(--surface-2); border-radius: 999px; overflow: hidden; margin-top: 6px; }
       .meter div { height: 100%; background: var(--muted); }
@@ -89,41 +88,72 @@ export class RecorderView extends LitElement {
       /* Narrow screens: one column in task order — preview, then what to do next. */
       @media (max-width: 899px) {
         .main-col, .side { display: contents; }
-        .stage { order: 1; }
+        recorder-stage { order: 1; }
         .source { order: 2; }
         .controls { order: 3; }
         .status-card { order: 4; margin-top: 0; }
         .storage { order: 5; }
-        .layout.active .controls { order: 2; }
-        .layout.active .status-card { order: 3; }
-        .layout.active .source { order: 4; }
+        .layout.busy .controls { order: 2; }
+        .layout.busy .status-card { order: 3; }
+        .layout.busy .source { order: 4; }
       }
     `,
   ];
+
+  private readonly onKey = (e: KeyboardEvent) => {
+    const action = shortcutFor(e);
+    const r = this.recorder;
+    if (!action) return;
+    if (action === 'cancel') {
+      if (r.phase === 'countdown') r.cancelCountdown();
+      return;
+    }
+    e.preventDefault();
+    if (action === 'start-stop') {
+      if (r.phase === 'idle' && this.active) void r.start();
+      else if (r.active || r.phase === 'countdown') void r.stop();
+    } else if (r.phase === 'recording') r.pause();
+    else if (r.phase === 'paused') r.resume();
+  };
 
   override connectedCallback(): void {
     super.connectedCallback();
     void this.refreshStorage();
     this.storageTimer = setInterval(() => void this.refreshStorage(), 10_000);
+    addEventListener('keydown', this.onKey);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     if (this.storageTimer) clearInterval(this.storageTimer);
+    removeEventListener('keydown', this.onKey);
   }
 
-  override willUpdate(): void {
+  override willUpdate(changed: Map<string, unknown>): void {
     this.recorder.services = this.services;
     this.progress.attach(this.services?.upload);
+    if (changed.has('active') || changed.has('services')) void this.recorder.wantPreview(this.active && !!this.services);
   }
 
   override updated(): void {
-    // Autoplay does not start a stream assigned after the element was created (srcObject is a
-    // property, set by Lit after insertion), so start the previews explicitly.
-    for (const v of this.renderRoot.querySelectorAll('video')) {
-      if (v.srcObject && v.paused) v.play().catch(() => {});
+    // Focus moves to the review panel after Stop, and to the link once it exists — unless the
+    // user has meanwhile started typing a title.
+    const take = this.recorder.take;
+    const panel = this.renderRoot.querySelector<ReviewPanel>('review-panel');
+    // The take is one mutable object (its sync state changes in place): re-render the panel with us.
+    panel?.requestUpdate();
+    if (!take || !panel) {
+      this.focused = null;
+      return;
     }
+    const want = take.sync.shareUrl ? `${take.recordingId}:link` : `${take.recordingId}:panel`;
+    if (this.focused === want) return;
+    const typing = this.focused?.startsWith(take.recordingId) && panel.shadowRoot?.activeElement?.id === 'title';
+    this.focused = want;
+    if (!typing) void panel.focusLink();
   }
+
+  private focused: string | null = null;
 
   private async refreshStorage(): Promise<void> {
     this.storage = await storageInfo();
@@ -132,27 +162,30 @@ export class RecorderView extends LitElement {
   override render() {
     const r = this.recorder;
     const busy = r.phase !== 'idle';
+    const screenish = r.source !== 'camera';
+    // While recording screen + camera the preview is the composite itself (what the file gets);
+    // the bubble on top is then only an outline to drag.
+    // While recording screen + camera, the bubble over the screen preview is an outline to drag:
+    // in Chromium a <video> of the camera gets no frames while MediaStreamTrackProcessor feeds the
+    // compositor from the same camera (seen with the fake device; the recorded file is unaffected).
+    const main = r.source === 'camera' ? r.cameraStream : r.screen;
     return html`
-      <div class="layout ${r.active ? 'active' : ''}">
+      ${r.take
+        ? html`<review-panel .take=${r.take} @close-review=${() => r.closeReview()}></review-panel>`
+        : nothing}
+      <div class="layout ${busy ? 'busy' : ''}">
         <section class="main-col" aria-label="Preview">
-          <div class="stage">
-            ${r.preview
-              ? html`<video class="main" .srcObject=${r.preview} autoplay muted playsinline aria-label="Live preview"></video>`
-              : html`<div class="placeholder">
-                  <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.6" aria-hidden="true">
-                    <rect x="2.5" y="6" width="13" height="12" rx="2.5" />
-                    <path d="M15.5 10.5 21 7.5v9l-5.5-3" stroke-linejoin="round" />
-                  </svg>
-                  <p>${r.phase === 'starting' ? 'Opening the source…' : 'Your preview appears here when you start recording.'}</p>
-                  <p class="small" style="opacity:.75">Every chunk is saved on this device first, then uploaded while you record.</p>
-                </div>`}
-            ${r.overlay ? html`<video class="overlay" .srcObject=${r.overlay} autoplay muted playsinline aria-label="Camera preview"></video>` : nothing}
-            ${r.active
-              ? html`<div class="rec ${r.phase === 'paused' ? 'paused' : ''}" aria-hidden="true">
-                  <span class="dot"></span>${r.phase === 'paused' ? 'PAUSED' : 'REC'} ${formatClock(r.elapsedMs)}
-                </div>`
-              : nothing}
-          </div>
+          <recorder-stage
+            .main=${main}
+            .bubble=${r.source === 'screen+camera' && !r.recorded ? r.cameraStream : null}
+            .placement=${r.placement}
+            ?showHandle=${r.source === 'screen+camera'}
+            .countdown=${r.phase === 'countdown' ? r.countdownLeft : 0}
+            .rec=${r.active ? { paused: r.phase === 'paused', elapsedMs: r.elapsedMs } : null}
+            placeholder=${this.placeholder()}
+            @bubble-move=${(e: CustomEvent<BubblePlacement>) => r.setPlacement(e.detail)}
+            @cancel-countdown=${() => r.cancelCountdown()}
+          ></recorder-stage>
           ${r.recordingId
             ? html`<div class="card status-card">
                 <upload-status
@@ -171,8 +204,7 @@ export class RecorderView extends LitElement {
               <div class="segmented">
                 ${SOURCES.map(
                   (s) => html`<label>
-                    <input type="radio" name="source" .value=${s.value} .checked=${r.source === s.value}
-                      @change=${() => { r.source = s.value; this.requestUpdate(); }} />
+                    <input type="radio" name="source" .value=${s.value} .checked=${r.source === s.value} @change=${() => r.setSource(s.value)} />
                     <span>${s.label}</span>
                   </label>`,
                 )}
@@ -180,25 +212,39 @@ export class RecorderView extends LitElement {
             </fieldset>
             <label class="switch">
               <span>Microphone</span>
-              <input type="checkbox" .checked=${r.microphone} ?disabled=${busy}
-                @change=${(e: Event) => { r.microphone = (e.target as HTMLInputElement).checked; this.requestUpdate(); }} />
+              <input type="checkbox" .checked=${r.microphone} ?disabled=${busy} @change=${(e: Event) => r.setMicrophone((e.target as HTMLInputElement).checked)} />
             </label>
-            ${r.source === 'screen+camera'
-              ? html`<p class="muted small">The screen is recorded; the camera shows in your preview only.</p>`
+            ${r.microphone
+              ? html`<div class="level" role="meter" aria-label="Microphone level" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(r.mic.level * 100)}>
+                  <div style="width:${Math.round(r.mic.level * 100)}%"></div>
+                </div>
+                ${r.micUnavailable ? html`<p class="small" style="color:var(--warn)">The microphone could not be opened; recordings will have no sound.</p>` : nothing}`
               : nothing}
+            ${screenish ? html`<p class="muted small">${r.source === 'screen' ? 'You choose the screen, window or tab when you press Start.' : 'You choose the screen when you press Start. Drag the camera bubble, or press it to move it to another corner — before or during recording.'}</p>` : nothing}
+            ${r.previewError ? html`<p class="notice danger" role="alert">${r.previewError}</p>` : nothing}
           </div>
           <div class="card controls">
             <div class="clock" role="timer" aria-label="Elapsed time">${formatClock(r.elapsedMs)}</div>
             ${r.active ? this.renderActiveControls() : html`
-              <button class="danger record" @click=${() => r.start()} ?disabled=${r.phase === 'starting' || !this.services}>
-                <span class="glyph" aria-hidden="true"></span>Start recording
+              <button class="danger record" @click=${() => r.start()} ?disabled=${busy || !this.services}>
+                <span class="glyph" aria-hidden="true"></span>${r.phase === 'countdown' ? `Starting in ${r.countdownLeft}…` : 'Start recording'}
               </button>`}
             ${r.notice ? html`<p class="notice ${r.notice.tone}" role="alert">${r.notice.text}</p>` : nothing}
+            <dl class="keys" aria-label="Keyboard shortcuts">
+              ${SHORTCUTS.map((s) => html`<dt><kbd>${s.keys}</kbd></dt><dd>${s.label}</dd>`)}
+            </dl>
           </div>
           ${this.renderStorage()}
         </aside>
       </div>
     `;
+  }
+
+  private placeholder(): string {
+    const r = this.recorder;
+    if (r.phase === 'starting') return 'Opening the source…';
+    if (r.source === 'camera') return r.previewError ? 'No camera preview.' : 'Opening the camera preview…';
+    return 'Your screen appears here when you press Start.';
   }
 
   private renderActiveControls() {

@@ -7,6 +7,7 @@
 import type { Logger } from '../../shared/log.ts';
 import type { AppOutbox } from '../services.ts';
 import type { UploadClient } from '../upload/types.ts';
+import { interruptedTake, type InterruptedTake } from './interrupted.ts';
 
 export const recordingLockName = (id: string) => `outbox-recorder/recording/${id}`;
 
@@ -22,19 +23,21 @@ export function holdRecordingLock(id: string, until: Promise<unknown>): Promise<
   });
 }
 
+/** Closes orphaned recordings; returns those that kept at least one chunk (for the "interrupted" notice). */
 export async function closeOrphanedRecordings(
   outbox: Pick<AppOutbox, 'listRecordings' | 'listChunks' | 'stopRecording' | 'deleteRecording'>,
   upload: Pick<UploadClient, 'notifyStopped'>,
   logger: Logger,
-): Promise<number> {
+): Promise<InterruptedTake[]> {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  if (!locks) return 0;
-  let closed = 0;
+  if (!locks) return [];
+  const closed: InterruptedTake[] = [];
   for (const rec of await outbox.listRecordings()) {
     if (rec.state !== 'recording') continue;
     await locks.request(recordingLockName(rec.id), { ifAvailable: true }, async (lock) => {
       if (!lock) return; // another tab is still recording it
-      const indices = new Set((await outbox.listChunks(rec.id)).map((c) => c.index));
+      const chunks = await outbox.listChunks(rec.id);
+      const indices = new Set(chunks.map((c) => c.index));
       let total = 0;
       while (indices.has(total)) total++;
       if (total === 0) {
@@ -42,8 +45,8 @@ export async function closeOrphanedRecordings(
       } else {
         await outbox.stopRecording(rec.id, total, 'interrupted');
         upload.notifyStopped(rec.id, total);
+        closed.push(interruptedTake(rec, chunks, total));
       }
-      closed++;
       logger.warn({ recordingId: rec.id, totalChunks: total }, 'recorder.orphan_closed');
     });
   }

@@ -1,11 +1,13 @@
 /**
  * Settings: upload concurrency, attempts, backoff, bandwidth cap, chunk length, keeping the local
- * copy. Saved in the outbox (the worker reads them there) and announced to the uploader.
+ * copy. Saved in the outbox (the worker reads them there) and announced to the uploader. Below
+ * them the account and the upload history (figures per recording, analytics-view).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings.ts';
 import type { AppServices } from '../services.ts';
 import { sharedStyles } from '../ui/shared-styles.ts';
+import '../analytics/analytics-view.ts';
 import { parseSettingsForm, toFormValues, type SettingsField, type SettingsFormValues } from './settings-form.ts';
 
 interface FieldSpec {
@@ -32,6 +34,7 @@ export class SettingsView extends LitElement {
     services: { attribute: false },
     active: { type: Boolean },
     userName: { attribute: false },
+    usage: { attribute: false },
     values: { state: true },
     errors: { state: true },
     saved: { state: true },
@@ -43,6 +46,8 @@ export class SettingsView extends LitElement {
   declare active: boolean;
   /** Signed-in user's name, shown in the account section. */
   declare userName: string | null;
+  /** The account's usage and limits in words (from GET /me; empty when the server sends none). */
+  declare usage: string[];
   declare values: SettingsFormValues;
   declare errors: Partial<Record<SettingsField, string>>;
   declare saved: boolean;
@@ -53,6 +58,7 @@ export class SettingsView extends LitElement {
     this.services = null;
     this.active = false;
     this.userName = null;
+    this.usage = [];
     this.values = toFormValues(DEFAULT_SETTINGS);
     this.errors = {};
     this.saved = false;
@@ -79,7 +85,8 @@ export class SettingsView extends LitElement {
       .check { display: flex; gap: 12px; align-items: start; }
       .check input { width: 20px; height: 20px; margin-top: 2px; accent-color: var(--accent); flex: none; }
       .foot { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
-      h2 { margin-bottom: 16px; }
+      .account h2 { font-size: 1rem; }
+      .history { margin-top: 32px; }
       .account { margin-top: 20px; display: flex; justify-content: space-between; align-items: center; gap: 12px; flex-wrap: wrap; }
     `,
   ];
@@ -97,7 +104,6 @@ export class SettingsView extends LitElement {
 
   override render() {
     return html`
-      <h2>Settings</h2>
       <form class="card" novalidate @submit=${this.save}>
         <fieldset>
           <legend>Uploads</legend>
@@ -119,11 +125,13 @@ export class SettingsView extends LitElement {
       </form>
       <div class="card account">
         <div>
-          <h3>Account</h3>
+          <h2>Account</h2>
           <p class="muted small">${this.userName ? html`Signed in as <strong>${this.userName}</strong>` : 'Signed in'}</p>
+          ${this.usage.map((line) => html`<p class="muted small" data-testid="usage">${line}</p>`)}
         </div>
         <button class="ghost" @click=${() => this.dispatchEvent(new CustomEvent('sign-out', { bubbles: true, composed: true }))}>Sign out</button>
       </div>
+      <analytics-view class="history" .services=${this.services} .active=${this.active}></analytics-view>
     `;
   }
 
