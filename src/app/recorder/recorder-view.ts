@@ -224,7 +224,7 @@ export class RecorderView extends LitElement {
             ${r.previewError ? html`<p class="notice danger" role="alert">${r.previewError}</p>` : nothing}
           </div>
           <div class="card controls">
-            <div class="clock" role="timer" aria-label="Elapsed time">${formatClock(r.elapsedMs)}</div>
+            <div class="clock" role="timer" aria-label="Elapsed time">${formatClock(r.active ? r.elapsedMs : 0)}</div>
             ${r.active ? this.renderActiveControls() : html`
               <button class="danger record" @click=${() => r.start()} ?disabled=${busy || !this.services}>
                 <span class="glyph" aria-hidden="true"></span>${r.phase === 'countdown' ? `Starting in ${r.countdownLeft}…` : 'Start recording'}
