@@ -20,8 +20,12 @@
  * everything the previous holder committed. NO KEY UPDATE rather than UPDATE: the foreign-key
  * checks of other inserts (tokens, videos) take KEY SHARE on the same row and need not wait. A
  * video's own total needs no extra lock: `UPDATE … SET stored_bytes = stored_bytes + n RETURNING`
- * waits for a concurrent updater of the row and adds to its committed value. Lock order is always
- * user row, then video row; nothing locks a video and then its user, so this cannot deadlock.
+ * waits for a concurrent updater of the row and adds to its committed value.
+ *
+ * Lock order, so that no two nodes can deadlock: user row, then video row, then the video's
+ * existing chunk rows. Nothing locks a video and then its user, nor a chunk row and then its
+ * video (a chunk insert creates its row before updating the video, but a row nobody else can see
+ * yet blocks only a writer of the same index, which holds nothing of ours).
  *
  * Errors are translated to the catalogue here (errors.ts), never in the HTTP layer.
  */
@@ -384,12 +388,15 @@ export class PgMetadataRepo implements MetadataRepo {
   }
 
   async expireVideo(id: string, now: number): Promise<void> {
+    // The video row first ("Lock order" above): the UPDATE waits for a chunk write in flight on
+    // another node, and the DELETE, a later statement, then sees that write's row and removes it.
+    // Deleting first would miss it and leave a chunk row behind stored_bytes = 0.
     await this.transaction(async (client) => {
+      await client.query(
+        "UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, stored_bytes = 0, updated_at = $2 WHERE id = $1",
+        [id, now],
+      );
       await client.query('DELETE FROM chunks WHERE video_id = $1', [id]);
-      await client.query("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, stored_bytes = 0, updated_at = $2 WHERE id = $1", [
-        id,
-        now,
-      ]);
     });
   }
 
@@ -457,11 +464,16 @@ export class PgMetadataRepo implements MetadataRepo {
   }
 
   async deleteChunk(videoId: string, index: number): Promise<void> {
-    await this.q(
-      `WITH gone AS (DELETE FROM chunks WHERE video_id = $1 AND idx = $2 RETURNING size)
-       UPDATE videos SET stored_bytes = stored_bytes - (SELECT size FROM gone) WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)`,
-      [videoId, index],
-    );
+    // The video row first ("Lock order" above): deleting the chunk row first and then waiting for
+    // the video would deadlock against deleteVideo or expireVideo on another node.
+    await this.transaction(async (client) => {
+      await client.query('SELECT 1 FROM videos WHERE id = $1 FOR NO KEY UPDATE', [videoId]);
+      await client.query(
+        `WITH gone AS (DELETE FROM chunks WHERE video_id = $1 AND idx = $2 RETURNING size)
+         UPDATE videos SET stored_bytes = stored_bytes - (SELECT size FROM gone) WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)`,
+        [videoId, index],
+      );
+    });
   }
 
   async setMediaLayout(id: string, m: MediaLayout): Promise<void> {
