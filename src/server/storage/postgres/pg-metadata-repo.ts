@@ -12,28 +12,16 @@
  * second waits for the first to commit and then does nothing, so exactly one row exists and
  * exactly one caller sees `true`/`created`.
  *
- * Limits (quotas, open sessions) under READ COMMITTED: a count read by one transaction does not
- * see another's uncommitted rows, so two nodes could each count "one below the limit" and both
- * write. A write that checks a per-user limit therefore first locks the user's row
- * (`SELECT … FOR NO KEY UPDATE`, https://www.postgresql.org/docs/15/explicit-locking.html#LOCKING-ROWS)
- * and counts in a later statement, whose snapshot is taken after the lock is granted and so sees
- * everything the previous holder committed. NO KEY UPDATE rather than UPDATE: the foreign-key
- * checks of other inserts (tokens, videos) take KEY SHARE on the same row and need not wait. A
- * video's own total needs no extra lock: `UPDATE … SET stored_bytes = stored_bytes + n RETURNING`
- * waits for a concurrent updater of the row and adds to its committed value.
- *
- * Lock order, so that no two nodes can deadlock: user row, then video row, then the video's
- * existing chunk rows. Nothing locks a video and then its user, nor a chunk row and then its
- * video (a chunk insert creates its row before updating the video, but a row nobody else can see
- * yet blocks only a writer of the same index, which holds nothing of ours).
+ * Limits (quotas, open sessions) and the lock order that keeps nodes from deadlocking: pg-limits.ts.
  *
  * Errors are translated to the catalogue here (errors.ts), never in the HTTP layer.
  */
 import pg from 'pg';
 import { ApiError } from '../../../shared/errors.ts';
-import type { IndexRange } from '../../../shared/ranges.ts';
 import { toCatalogueError } from './errors.ts';
 import { migratePg } from './migrations.ts';
+import { INSERT_ASSEMBLED_CHUNK, INSERT_CHUNK, LOCK_USER, LOCK_USER_OF_VIDEO, refusal, type ChunkTotals } from './pg-limits.ts';
+import { toUser, toVideo, types, VIDEO_COLUMNS, type UserRow, type VideoRow } from './pg-rows.ts';
 import type {
   ByteLimits,
   ChunkRecord,
@@ -47,109 +35,6 @@ import type {
   VideoRecord,
   VideoStateName,
 } from '../metadata-repo.ts';
-
-const INT8_OID = 20;
-
-/**
- * bigint columns hold epoch milliseconds and byte counts, all far below 2^53: parse them as
- * numbers for this pool only (pg's default is a string; the global parser table stays as is).
- */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-};
-
-interface VideoRow {
-  id: string;
-  user_id: string;
-  recording_id: string;
-  share_id: string;
-  title: string | null;
-  mime_type: string;
-  state: VideoStateName;
-  created_at: number;
-  updated_at: number;
-  completed_at: number | null;
-  total_chunks: number | null;
-  assembled_chunks: number;
-  assembled_bytes: number;
-  sha256: string | null;
-  partial: boolean;
-  /** jsonb, parsed by the driver. */
-  gaps: IndexRange[];
-  stored_bytes: number;
-  duration_ms: number | null;
-  seekable: boolean | null;
-  head_length: number | null;
-  head_replaces: number | null;
-  file_sha256: string | null;
-  poster_at: number | null;
-}
-
-const VIDEO_COLUMNS = `id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at, completed_at,
-  total_chunks, assembled_chunks, assembled_bytes, sha256, partial, gaps, stored_bytes, duration_ms, seekable, head_length,
-  head_replaces, file_sha256, poster_at`;
-
-function toVideo(r: VideoRow): VideoRecord {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    recordingId: r.recording_id,
-    shareId: r.share_id,
-    title: r.title,
-    mimeType: r.mime_type,
-    state: r.state,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    completedAt: r.completed_at,
-    totalChunks: r.total_chunks,
-    assembledChunks: r.assembled_chunks,
-    assembledBytes: r.assembled_bytes,
-    sha256: r.sha256,
-    partial: r.partial,
-    gaps: r.gaps,
-    storedBytes: r.stored_bytes,
-    durationMs: r.duration_ms,
-    seekable: r.seekable,
-    servedHead: r.head_length === null || r.head_replaces === null ? null : { length: r.head_length, replaces: r.head_replaces },
-    fileSha256: r.file_sha256,
-    posterAt: r.poster_at,
-  };
-}
-
-/** Row lock on the user: see "Limits" above. A missing user locks nothing (the insert then fails). */
-const LOCK_USER = 'SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE';
-const LOCK_USER_OF_VIDEO = 'SELECT 1 FROM users WHERE id = (SELECT user_id FROM videos WHERE id = $1) FOR NO KEY UPDATE';
-
-/**
- * One statement that records a chunk ($1 video, $2 index, $3 size, $4 sha256, $5 now) and, only
- * if the row is new, adds its size to the video's stored_bytes (plus, for the in-order path, the
- * new prefix: $6 assembled bytes). `video_bytes` is the video's new total (null: the chunk was
- * already there, nothing changed); `other_bytes` the stored bytes of the user's other videos, as
- * of this statement's snapshot.
- */
-function chunkStatement(assembled: boolean): string {
-  const prefix = assembled ? 'assembled_chunks = $2 + 1, assembled_bytes = $6,' : '';
-  return `WITH ins AS (
-      INSERT INTO chunks (video_id, idx, size, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING size
-    ), upd AS (
-      UPDATE videos SET ${prefix} stored_bytes = stored_bytes + (SELECT size FROM ins), updated_at = GREATEST(updated_at, $5)
-      WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
-      RETURNING user_id, stored_bytes
-    )
-    SELECT (SELECT stored_bytes FROM upd) AS video_bytes,
-      (SELECT COALESCE(sum(v.stored_bytes), 0)::bigint FROM videos v WHERE v.user_id = (SELECT user_id FROM upd) AND v.id <> $1) AS other_bytes`;
-}
-const INSERT_CHUNK = chunkStatement(false);
-const INSERT_ASSEMBLED_CHUNK = chunkStatement(true);
-
-interface UserRow {
-  id: string;
-  name: string;
-  created_at: number;
-}
-
-const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, createdAt: r.created_at });
 
 /** A query on the pool or on a transaction's client. */
 type Run = <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
@@ -388,9 +273,9 @@ export class PgMetadataRepo implements MetadataRepo {
   }
 
   async expireVideo(id: string, now: number): Promise<void> {
-    // The video row first ("Lock order" above): the UPDATE waits for a chunk write in flight on
-    // another node, and the DELETE, a later statement, then sees that write's row and removes it.
-    // Deleting first would miss it and leave a chunk row behind stored_bytes = 0.
+    // The video row first ("Lock order" in pg-limits.ts): the UPDATE waits for a chunk write in
+    // flight on another node, and the DELETE, a later statement, then sees that write's row and
+    // removes it. Deleting first would miss it and leave a chunk row behind stored_bytes = 0.
     await this.transaction(async (client) => {
       await client.query(
         "UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, stored_bytes = 0, updated_at = $2 WHERE id = $1",
@@ -428,22 +313,17 @@ export class PgMetadataRepo implements MetadataRepo {
    * a refusal throws, which rolls the chunk row and the byte count back together.
    */
   private async addChunk(sql: string, params: unknown[], limits: ByteLimits | undefined): Promise<boolean> {
-    type Totals = { video_bytes: number | null; other_bytes: number | null };
     if (limits?.userBytes == null && limits?.recordingBytes == null) {
-      const { rows } = await this.q<Totals>(sql, params);
+      const { rows } = await this.q<ChunkTotals>(sql, params);
       return rows[0]!.video_bytes !== null;
     }
     return this.transaction(async (client) => {
       if (limits.userBytes != null) await client.query(LOCK_USER_OF_VIDEO, [params[0]]);
-      const { rows } = await client.query<Totals>(sql, params);
+      const { rows } = await client.query<ChunkTotals>(sql, params);
       const { video_bytes: video, other_bytes: others } = rows[0]!;
       if (video === null) return false;
-      if (limits.recordingBytes != null && video > limits.recordingBytes) {
-        throw new ApiError('recording_too_large', { limitBytes: limits.recordingBytes });
-      }
-      if (limits.userBytes != null && video + (others ?? 0) > limits.userBytes) {
-        throw new ApiError('user_quota_exceeded', { limitBytes: limits.userBytes });
-      }
+      const refused = refusal({ video, others: others ?? 0 }, limits);
+      if (refused) throw refused;
       return true;
     });
   }
@@ -464,8 +344,8 @@ export class PgMetadataRepo implements MetadataRepo {
   }
 
   async deleteChunk(videoId: string, index: number): Promise<void> {
-    // The video row first ("Lock order" above): deleting the chunk row first and then waiting for
-    // the video would deadlock against deleteVideo or expireVideo on another node.
+    // The video row first ("Lock order" in pg-limits.ts): deleting the chunk row first and then
+    // waiting for the video would deadlock against deleteVideo or expireVideo on another node.
     await this.transaction(async (client) => {
       await client.query('SELECT 1 FROM videos WHERE id = $1 FOR NO KEY UPDATE', [videoId]);
       await client.query(
