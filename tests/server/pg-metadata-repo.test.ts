@@ -106,6 +106,38 @@ describe('PgMetadataRepo across nodes', () => {
     await close();
   });
 
+  it('expiry that meets another node’s chunk write in flight waits for it and drops its row too', async () => {
+    const { a, user, raw, close } = await twoNodes();
+    await a.createVideo(newVideo('V1', user.id));
+    await raw.query('BEGIN');
+    await raw.query("INSERT INTO chunks (video_id, idx, size, sha256) VALUES ('V1', 0, 7, 'x')");
+    await raw.query("UPDATE videos SET stored_bytes = stored_bytes + 7 WHERE id = 'V1'");
+    const expiring = a.expireVideo('V1', 40);
+    await untilSomeoneWaitsOnALock(raw);
+    await raw.query('COMMIT');
+    await expiring;
+    expect(await a.listChunks('V1')).toEqual([]);
+    expect(await a.getVideo('V1')).toMatchObject({ state: 'expired', storedBytes: 0 });
+    await close();
+  });
+
+  it('a chunk deletion waiting on a video another node is deleting does not deadlock with it', async () => {
+    const { a, user, raw, close } = await twoNodes();
+    await a.createVideo(newVideo('V1', user.id));
+    await a.insertChunk('V1', { index: 0, size: 7, sha256: 'x' }, 20);
+    // deleteVideo's order (the video row, then its chunks through the cascade) in two steps.
+    await raw.query('BEGIN');
+    await raw.query("SELECT 1 FROM videos WHERE id = 'V1' FOR UPDATE");
+    const deleting = a.deleteChunk('V1', 0);
+    await untilSomeoneWaitsOnALock(raw);
+    await raw.query("DELETE FROM chunks WHERE video_id = 'V1'");
+    await raw.query("DELETE FROM videos WHERE id = 'V1'");
+    await raw.query('COMMIT');
+    await deleting;
+    expect(await a.getVideo('V1')).toBeNull();
+    await close();
+  });
+
   it('migrates once when three nodes start on an empty database together', async () => {
     const url = await cluster().freshDatabase();
     const repos = await Promise.all([1, 2, 3].map(() => PgMetadataRepo.open({ connectionString: url })));

@@ -60,6 +60,49 @@ export const PG_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // Quotas and bounded answers, as SQLite's step 2: each video counts its verified chunk bytes
+    // (a user's usage is a sum over their videos, not over every chunk row); gaps become inclusive
+    // index ranges ([[0, 100000]] instead of 100001 numbers), in jsonb so they read back as the
+    // port's [[start, end], …] with no conversion; the list pages by (created_at, id) like SQLite, so `seq` goes. Ids compare bytewise
+    // (COLLATE "C", SQLite's BINARY) whatever the database's locale, so a cursor means the same
+    // on both engines. A column is added and swapped rather than retyped because ALTER … TYPE
+    // … USING cannot hold the subquery that folds the runs.
+    version: 2,
+    sql: `
+      ALTER TABLE videos ADD COLUMN stored_bytes bigint NOT NULL DEFAULT 0;
+      UPDATE videos v SET stored_bytes = s.n
+        FROM (SELECT video_id, sum(size) AS n FROM chunks GROUP BY video_id) s
+        WHERE s.video_id = v.id;
+      ALTER TABLE videos ADD COLUMN gap_ranges jsonb NOT NULL DEFAULT '[]';
+      UPDATE videos v SET gap_ranges = (
+        SELECT jsonb_agg(jsonb_build_array(r.s, r.e) ORDER BY r.s) FROM (
+          SELECT min(g) AS s, max(g) AS e FROM (
+            SELECT g, g - row_number() OVER (ORDER BY g) AS run FROM (SELECT DISTINCT unnest(v.gaps) AS g) d
+          ) n GROUP BY run
+        ) r
+      ) WHERE cardinality(v.gaps) > 0;
+      ALTER TABLE videos DROP COLUMN gaps;
+      ALTER TABLE videos RENAME COLUMN gap_ranges TO gaps;
+      DROP INDEX videos_user_created;
+      ALTER TABLE videos DROP COLUMN seq;
+      CREATE INDEX videos_user_page ON videos (user_id, created_at DESC, id COLLATE "C" DESC);
+      CREATE INDEX videos_state_created ON videos (state, created_at);
+    `,
+  },
+  {
+    // Seekable WebM, served digest, poster (SQLite's step 3).
+    version: 3,
+    sql: `
+      ALTER TABLE videos
+        ADD COLUMN duration_ms bigint,
+        ADD COLUMN seekable boolean,
+        ADD COLUMN head_length bigint,
+        ADD COLUMN head_replaces bigint,
+        ADD COLUMN file_sha256 text,
+        ADD COLUMN poster_at bigint;
+    `,
+  },
 ];
 
 /** Applies the missing migrations; returns how many ran. */

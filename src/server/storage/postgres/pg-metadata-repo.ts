@@ -12,74 +12,37 @@
  * second waits for the first to commit and then does nothing, so exactly one row exists and
  * exactly one caller sees `true`/`created`.
  *
+ * Limits (quotas, open sessions) and the lock order that keeps nodes from deadlocking: pg-limits.ts.
+ *
  * Errors are translated to the catalogue here (errors.ts), never in the HTTP layer.
  */
 import pg from 'pg';
+import { ApiError } from '../../../shared/errors.ts';
 import { toCatalogueError } from './errors.ts';
 import { migratePg } from './migrations.ts';
-import type { ChunkRecord, Completion, MetadataRepo, NewVideo, User, VideoRecord, VideoStateName } from '../metadata-repo.ts';
+import { INSERT_ASSEMBLED_CHUNK, INSERT_CHUNK, LOCK_USER, LOCK_USER_OF_VIDEO, refusal, type ChunkTotals } from './pg-limits.ts';
+import { toUser, toVideo, types, VIDEO_COLUMNS, type UserRow, type VideoRow } from './pg-rows.ts';
+import type {
+  ByteLimits,
+  ChunkRecord,
+  Completion,
+  MediaLayout,
+  MetadataRepo,
+  NewVideo,
+  Usage,
+  User,
+  VideoCursor,
+  VideoRecord,
+  VideoStateName,
+} from '../metadata-repo.ts';
 
-const INT8_OID = 20;
+/** A query on the pool or on a transaction's client. */
+type Run = <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
-/**
- * bigint columns hold epoch milliseconds and byte counts, all far below 2^53: parse them as
- * numbers for this pool only (pg's default is a string; the global parser table stays as is).
- */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-};
-
-interface VideoRow {
-  id: string;
-  user_id: string;
-  recording_id: string;
-  share_id: string;
-  title: string | null;
-  mime_type: string;
-  state: VideoStateName;
-  created_at: number;
-  updated_at: number;
-  completed_at: number | null;
-  total_chunks: number | null;
-  assembled_chunks: number;
-  assembled_bytes: number;
-  sha256: string | null;
-  partial: boolean;
-  gaps: number[];
-}
-
-const VIDEO_COLUMNS = `id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at, completed_at,
-  total_chunks, assembled_chunks, assembled_bytes, sha256, partial, gaps`;
-
-function toVideo(r: VideoRow): VideoRecord {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    recordingId: r.recording_id,
-    shareId: r.share_id,
-    title: r.title,
-    mimeType: r.mime_type,
-    state: r.state,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    completedAt: r.completed_at,
-    totalChunks: r.total_chunks,
-    assembledChunks: r.assembled_chunks,
-    assembledBytes: r.assembled_bytes,
-    sha256: r.sha256,
-    partial: r.partial,
-    gaps: r.gaps,
-  };
-}
-
-interface UserRow {
-  id: string;
-  name: string;
-  created_at: number;
-}
-
-const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, createdAt: r.created_at });
+const clientRun =
+  (client: pg.PoolClient): Run =>
+  (sql, params) =>
+    client.query(sql, params);
 
 export interface PgMetadataRepoOptions {
   connectionString: string;
@@ -124,6 +87,8 @@ export class PgMetadataRepo implements MetadataRepo {
       throw toCatalogueError(err);
     }
   }
+
+  private readonly run: Run = (sql, params) => this.q(sql, params);
 
   /**
    * Runs `fn` in one READ COMMITTED transaction on one connection: all of it commits or none.
@@ -190,22 +155,40 @@ export class PgMetadataRepo implements MetadataRepo {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
-  async createVideo(v: NewVideo): Promise<{ video: VideoRecord; created: boolean }> {
-    const inserted = await this.q<VideoRow>(
-      `INSERT INTO videos (id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7) ON CONFLICT (user_id, recording_id) DO NOTHING
-       RETURNING ${VIDEO_COLUMNS}`,
-      [v.id, v.userId, v.recordingId, v.shareId, v.title, v.mimeType, v.now],
-    );
-    if (inserted.rows[0]) return { video: toVideo(inserted.rows[0]), created: true };
+  async createVideo(v: NewVideo, maxOpenSessions: number | null = null): Promise<{ video: VideoRecord; created: boolean }> {
+    const insert = (run: Run) =>
+      run<VideoRow>(
+        `INSERT INTO videos (id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7) ON CONFLICT (user_id, recording_id) DO NOTHING
+         RETURNING ${VIDEO_COLUMNS}`,
+        [v.id, v.userId, v.recordingId, v.shareId, v.title, v.mimeType, v.now],
+      );
     // A separate statement on purpose: under READ COMMITTED it sees the row that another node
     // committed while our INSERT waited on the unique key (one statement's snapshot would not).
-    const { rows } = await this.q<VideoRow>(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE user_id = $1 AND recording_id = $2`, [
-      v.userId,
-      v.recordingId,
-    ]);
-    if (!rows[0]) throw new Error('createVideo: the conflicting video vanished (deleted concurrently)');
-    return { video: toVideo(rows[0]), created: false };
+    const existing = async (run: Run) => {
+      const { rows } = await run<VideoRow>(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE user_id = $1 AND recording_id = $2`, [
+        v.userId,
+        v.recordingId,
+      ]);
+      return rows[0] ? toVideo(rows[0]) : null;
+    };
+    const orExisting = async (run: Run, inserted: pg.QueryResult<VideoRow>) => {
+      if (inserted.rows[0]) return { video: toVideo(inserted.rows[0]), created: true };
+      const video = await existing(run);
+      if (!video) throw new Error('createVideo: the conflicting video vanished (deleted concurrently)');
+      return { video, created: false };
+    };
+    if (maxOpenSessions === null) return orExisting(this.run, await insert(this.run));
+    return this.transaction(async (client) => {
+      const run = clientRun(client);
+      await run(LOCK_USER, [v.userId]);
+      // The same recording again is no new session: answered, not refused.
+      const found = await existing(run);
+      if (found) return { video: found, created: false };
+      const { rows } = await run<{ n: number }>("SELECT count(*) AS n FROM videos WHERE user_id = $1 AND state = 'open'", [v.userId]);
+      if (rows[0]!.n >= maxOpenSessions) throw new ApiError('too_many_open_sessions', { limit: maxOpenSessions });
+      return orExisting(run, await insert(run));
+    });
   }
 
   async getVideo(id: string): Promise<VideoRecord | null> {
@@ -218,16 +201,38 @@ export class PgMetadataRepo implements MetadataRepo {
     return rows[0] ? toVideo(rows[0]) : null;
   }
 
-  async listVideos(userId: string): Promise<VideoRecord[]> {
-    const { rows } = await this.q<VideoRow>(
-      `SELECT ${VIDEO_COLUMNS} FROM videos WHERE user_id = $1 ORDER BY created_at DESC, seq DESC`,
-      [userId],
-    );
+  async listVideos(userId: string, page?: { limit: number; after?: VideoCursor | null }): Promise<VideoRecord[]> {
+    // Keyset pagination on videos_user_page (user_id, created_at DESC, id COLLATE "C" DESC): each
+    // page costs the same however deep it is, and a video added meanwhile never shifts a page.
+    // LIMIT NULL is no limit. The row comparison is what lets the index serve the `after` bound.
+    const limit = page?.limit ?? null;
+    const after = page?.after;
+    const { rows } = after
+      ? await this.q<VideoRow>(
+          `SELECT ${VIDEO_COLUMNS} FROM videos WHERE user_id = $1 AND (created_at, id COLLATE "C") < ($2, $3)
+           ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $4`,
+          [userId, after.createdAt, after.id, limit],
+        )
+      : await this.q<VideoRow>(
+          `SELECT ${VIDEO_COLUMNS} FROM videos WHERE user_id = $1 ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $2`,
+          [userId, limit],
+        );
     return rows.map(toVideo);
   }
 
-  async listIdleOpenVideos(updatedBefore: number): Promise<VideoRecord[]> {
-    const { rows } = await this.q<VideoRow>(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE state = 'open' AND updated_at < $1`, [updatedBefore]);
+  async usage(userId: string): Promise<Usage> {
+    const { rows } = await this.q<{ bytes: number; open: number }>(
+      "SELECT COALESCE(sum(stored_bytes), 0)::bigint AS bytes, count(*) FILTER (WHERE state = 'open') AS open FROM videos WHERE user_id = $1",
+      [userId],
+    );
+    return { bytes: rows[0]!.bytes, openSessions: rows[0]!.open };
+  }
+
+  async listIdleOpenVideos(updatedBefore: number, createdBefore = Number.MIN_SAFE_INTEGER): Promise<VideoRecord[]> {
+    const { rows } = await this.q<VideoRow>(
+      `SELECT ${VIDEO_COLUMNS} FROM videos WHERE state = 'open' AND (updated_at < $1 OR created_at < $2)`,
+      [updatedBefore, createdBefore],
+    );
     return rows.map(toVideo);
   }
 
@@ -262,17 +267,21 @@ export class PgMetadataRepo implements MetadataRepo {
     await this.q(
       `UPDATE videos SET state = 'complete', sha256 = $2, partial = $3, gaps = $4, completed_at = $5,
        assembled_chunks = $6, assembled_bytes = $7, updated_at = GREATEST(updated_at, $5) WHERE id = $1`,
-      [id, c.sha256, c.partial, c.gaps, c.now, c.assembledChunks, c.assembledBytes],
+      // JSON text: node-postgres would send a JS array as a PostgreSQL array literal.
+      [id, c.sha256, c.partial, JSON.stringify(c.gaps), c.now, c.assembledChunks, c.assembledBytes],
     );
   }
 
   async expireVideo(id: string, now: number): Promise<void> {
+    // The video row first ("Lock order" in pg-limits.ts): the UPDATE waits for a chunk write in
+    // flight on another node, and the DELETE, a later statement, then sees that write's row and
+    // removes it. Deleting first would miss it and leave a chunk row behind stored_bytes = 0.
     await this.transaction(async (client) => {
+      await client.query(
+        "UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, stored_bytes = 0, updated_at = $2 WHERE id = $1",
+        [id, now],
+      );
       await client.query('DELETE FROM chunks WHERE video_id = $1', [id]);
-      await client.query("UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, updated_at = $2 WHERE id = $1", [
-        id,
-        now,
-      ]);
     });
   }
 
@@ -289,32 +298,34 @@ export class PgMetadataRepo implements MetadataRepo {
     return rows[0] ? { index: rows[0].idx, size: rows[0].size, sha256: rows[0].sha256 } : null;
   }
 
-  /** One statement, so one round trip and one implicit transaction. */
-  async insertChunk(videoId: string, chunk: ChunkRecord, now: number): Promise<boolean> {
-    const { rows } = await this.q<{ n: number }>(
-      `WITH ins AS (
-         INSERT INTO chunks (video_id, idx, size, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING idx
-       ), bump AS (
-         UPDATE videos SET updated_at = GREATEST(updated_at, $5) WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
-       )
-       SELECT count(*) AS n FROM ins`,
-      [videoId, chunk.index, chunk.size, chunk.sha256, now],
-    );
-    return rows[0]!.n === 1;
+  async insertChunk(videoId: string, chunk: ChunkRecord, now: number, limits?: ByteLimits): Promise<boolean> {
+    return this.addChunk(INSERT_CHUNK, [videoId, chunk.index, chunk.size, chunk.sha256, now], limits);
   }
 
-  async insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number): Promise<boolean> {
-    const { rows } = await this.q<{ n: number }>(
-      `WITH ins AS (
-         INSERT INTO chunks (video_id, idx, size, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING idx
-       ), adv AS (
-         UPDATE videos SET assembled_chunks = $2 + 1, assembled_bytes = $6, updated_at = GREATEST(updated_at, $5)
-         WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
-       )
-       SELECT count(*) AS n FROM ins`,
-      [videoId, chunk.index, chunk.size, chunk.sha256, now, assembledBytes],
-    );
-    return rows[0]!.n === 1;
+  async insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number, limits?: ByteLimits): Promise<boolean> {
+    return this.addChunk(INSERT_ASSEMBLED_CHUNK, [videoId, chunk.index, chunk.size, chunk.sha256, now, assembledBytes], limits);
+  }
+
+  /**
+   * Without limits: the chunk statement alone (one round trip, an implicit transaction). With
+   * limits: in a transaction, after locking the user's row when the user's total is limited, so
+   * that the sum the statement reads includes every write another node made under that lock;
+   * a refusal throws, which rolls the chunk row and the byte count back together.
+   */
+  private async addChunk(sql: string, params: unknown[], limits: ByteLimits | undefined): Promise<boolean> {
+    if (limits?.userBytes == null && limits?.recordingBytes == null) {
+      const { rows } = await this.q<ChunkTotals>(sql, params);
+      return rows[0]!.video_bytes !== null;
+    }
+    return this.transaction(async (client) => {
+      if (limits.userBytes != null) await client.query(LOCK_USER_OF_VIDEO, [params[0]]);
+      const { rows } = await client.query<ChunkTotals>(sql, params);
+      const { video_bytes: video, other_bytes: others } = rows[0]!;
+      if (video === null) return false;
+      const refused = refusal({ video, others: others ?? 0 }, limits);
+      if (refused) throw refused;
+      return true;
+    });
   }
 
   async listChunks(videoId: string): Promise<ChunkRecord[]> {
@@ -333,6 +344,37 @@ export class PgMetadataRepo implements MetadataRepo {
   }
 
   async deleteChunk(videoId: string, index: number): Promise<void> {
-    await this.q('DELETE FROM chunks WHERE video_id = $1 AND idx = $2', [videoId, index]);
+    // The video row first ("Lock order" in pg-limits.ts): deleting the chunk row first and then
+    // waiting for the video would deadlock against deleteVideo or expireVideo on another node.
+    await this.transaction(async (client) => {
+      await client.query('SELECT 1 FROM videos WHERE id = $1 FOR NO KEY UPDATE', [videoId]);
+      await client.query(
+        `WITH gone AS (DELETE FROM chunks WHERE video_id = $1 AND idx = $2 RETURNING size)
+         UPDATE videos SET stored_bytes = stored_bytes - (SELECT size FROM gone) WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)`,
+        [videoId, index],
+      );
+    });
+  }
+
+  async setMediaLayout(id: string, m: MediaLayout): Promise<void> {
+    await this.q('UPDATE videos SET duration_ms = $2, seekable = $3, head_length = $4, head_replaces = $5 WHERE id = $1', [
+      id,
+      m.durationMs,
+      m.seekable,
+      m.servedHead?.length ?? null,
+      m.servedHead?.replaces ?? null,
+    ]);
+  }
+
+  async setFileSha256(id: string, sha256: string): Promise<void> {
+    await this.q('UPDATE videos SET file_sha256 = $2 WHERE id = $1', [id, sha256]);
+  }
+
+  async setPosterAt(id: string, now: number): Promise<void> {
+    await this.q('UPDATE videos SET poster_at = $2, updated_at = GREATEST(updated_at, $2) WHERE id = $1', [id, now]);
+  }
+
+  async renameVideo(id: string, title: string, now: number): Promise<void> {
+    await this.q('UPDATE videos SET title = $2, updated_at = GREATEST(updated_at, $3) WHERE id = $1', [id, title, now]);
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * How PostgreSQL rows of PgMetadataRepo become the port's records, and the pool's int8 parser.
+ */
+import pg from 'pg';
+import type { IndexRange } from '../../../shared/ranges.ts';
+import type { User, VideoRecord, VideoStateName } from '../metadata-repo.ts';
+
+const INT8_OID = 20;
+
+/**
+ * bigint columns hold epoch milliseconds and byte counts, all far below 2^53: parse them as
+ * numbers for this pool only (pg's default is a string; the global parser table stays as is).
+ */
+export const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+export interface VideoRow {
+  id: string;
+  user_id: string;
+  recording_id: string;
+  share_id: string;
+  title: string | null;
+  mime_type: string;
+  state: VideoStateName;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  total_chunks: number | null;
+  assembled_chunks: number;
+  assembled_bytes: number;
+  sha256: string | null;
+  partial: boolean;
+  /** jsonb, parsed by the driver. */
+  gaps: IndexRange[];
+  stored_bytes: number;
+  duration_ms: number | null;
+  seekable: boolean | null;
+  head_length: number | null;
+  head_replaces: number | null;
+  file_sha256: string | null;
+  poster_at: number | null;
+}
+
+export const VIDEO_COLUMNS = `id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at, completed_at,
+  total_chunks, assembled_chunks, assembled_bytes, sha256, partial, gaps, stored_bytes, duration_ms, seekable, head_length,
+  head_replaces, file_sha256, poster_at`;
+
+export function toVideo(r: VideoRow): VideoRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    recordingId: r.recording_id,
+    shareId: r.share_id,
+    title: r.title,
+    mimeType: r.mime_type,
+    state: r.state,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    completedAt: r.completed_at,
+    totalChunks: r.total_chunks,
+    assembledChunks: r.assembled_chunks,
+    assembledBytes: r.assembled_bytes,
+    sha256: r.sha256,
+    partial: r.partial,
+    gaps: r.gaps,
+    storedBytes: r.stored_bytes,
+    durationMs: r.duration_ms,
+    seekable: r.seekable,
+    servedHead: r.head_length === null || r.head_replaces === null ? null : { length: r.head_length, replaces: r.head_replaces },
+    fileSha256: r.file_sha256,
+    posterAt: r.poster_at,
+  };
+}
+
+export interface UserRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, createdAt: r.created_at });
