@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { APP_PERMISSIONS, launchBrowser } from '../support/browser.ts';
-import { downloadSha256, waitForVideo } from '../support/e2e-fixtures.ts';
+import { expectServedRecording } from '../support/e2e-fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
 import { databaseFile } from '../../src/server/paths.ts';
 import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
@@ -115,8 +115,7 @@ describe('sign-in', () => {
       expect(await page.getByRole('heading', { name: 'Sign in again to keep uploading' }).count()).toBe(0);
 
       const [local] = await readOutbox(page);
-      const video = await waitForVideo(server, fresh, local!.id);
-      expect((await downloadSha256(server, fresh, video.videoId)).sha256).toBe(local!.sha256);
+      await expectServedRecording(server, fresh, local!.id, local!);
     } finally {
       await context.close();
     }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { downloadSha256, startE2e, waitForVideo, type E2eEnv } from '../support/e2e-fixtures.ts';
+import { expectServedRecording, startE2e, waitForVideo, type E2eEnv } from '../support/e2e-fixtures.ts';
 import { APP_PERMISSIONS } from '../support/browser.ts';
 import { ROUTES } from '../../src/shared/api.ts';
 import { RECORD_SECONDS, progressValue, readOutbox, recordChunks, statusKind, waitForController, waitForRecorder, waitForSavedChunks } from '../app/browser-helpers.ts';
@@ -81,10 +81,7 @@ describe('recording app', () => {
       expect(video.state).toBe('complete');
       expect(video.totalChunks).toBe(local!.chunkCount);
       expect(shareUrl).toContain('/s/');
-      const file = await downloadSha256(env.server, env.token, video.videoId);
-      expect(file.sha256).toBe(local!.sha256);
-      expect(video.sha256).toBe(local!.sha256);
-      expect(file.size).toBe(local!.bytes);
+      expect((await expectServedRecording(env.server, env.token, local!.id, local!)).video.seekable).toBe(true);
     } finally {
       await context.close();
     }
@@ -108,7 +105,7 @@ describe('recording app', () => {
       expect(local!.chunkCount).toBe(await chunksEmitted(page));
       const video = await serverVideo(local!.id);
       expect(video.title).toMatch(/^Screen recording — \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
-      expect((await downloadSha256(env.server, env.token, video.videoId)).sha256).toBe(local!.sha256);
+      await expectServedRecording(env.server, env.token, local!.id, local!);
     } finally {
       await context.close();
     }
@@ -126,8 +123,8 @@ describe('recording app', () => {
       const [local] = await readOutbox(again);
       expect(local!.chunkCount).toBeGreaterThanOrEqual(1);
       expect(local!.totalChunks).toBe(local!.chunkCount);
-      const video = await serverVideo(local!.id);
-      expect((await downloadSha256(env.server, env.token, video.videoId)).sha256).toBe(local!.sha256);
+      expect((await serverVideo(local!.id)).state).toBe('complete');
+      await expectServedRecording(env.server, env.token, local!.id, local!);
     } finally {
       await context.close();
     }
@@ -160,7 +157,7 @@ describe('recording app', () => {
       expect(local!.chunkCount).toBe(await chunksEmitted(page));
       const video = await serverVideo(local!.id);
       expect(video.totalChunks).toBe(local!.chunkCount);
-      expect((await downloadSha256(env.server, env.token, video.videoId)).sha256).toBe(local!.sha256);
+      await expectServedRecording(env.server, env.token, local!.id, local!);
     } finally {
       await context.close();
     }
@@ -202,8 +199,8 @@ describe('recording app', () => {
       await retry.click();
       await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
       const [local] = await readOutbox(page);
-      const video = await serverVideo(local!.id);
-      expect((await downloadSha256(env.server, env.token, video.videoId)).sha256).toBe(local!.sha256);
+      expect((await serverVideo(local!.id)).state).toBe('complete');
+      await expectServedRecording(env.server, env.token, local!.id, local!);
     } finally {
       await context.close();
     }

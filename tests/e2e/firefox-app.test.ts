@@ -13,7 +13,6 @@
  * Knobs: FIREFOX_RECORD_CHUNKS (default 4 two-second chunks, about 8 s), FIREFOX_OFFLINE_S (5).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import type { Page as PlaywrightPage } from 'playwright-core';
 import type { Page } from 'puppeteer-core';
@@ -22,6 +21,7 @@ import { readOutbox, type LocalRecording } from '../app/browser-helpers.ts';
 import { launchFirefox, waitInPage, type FirefoxSession } from '../support/firefox.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
+import { expectServedRecording } from '../support/e2e-fixtures.ts';
 
 const RECORD_CHUNKS = Number(process.env.FIREFOX_RECORD_CHUNKS ?? 4);
 const OFFLINE_MS = Number(process.env.FIREFOX_OFFLINE_S ?? 5) * 1000;
@@ -97,12 +97,6 @@ async function serverVideo(recordingId: string): Promise<VideoStatus | null> {
   return videos.find((v) => v.recordingId === recordingId) ?? null;
 }
 
-async function serverFile(videoId: string): Promise<{ sha256: string; size: number }> {
-  const res = await fetch(`${server.url}${ROUTES.file(videoId)}`, { headers: { authorization: `Bearer ${token}` } });
-  const buf = Buffer.from(await res.arrayBuffer());
-  return { sha256: createHash('sha256').update(buf).digest('hex'), size: buf.length };
-}
-
 /** The server holds the recording complete, every index once, with the bytes the outbox holds. */
 async function expectServerCopy(page: Page, recordingId: string, timeoutMs = 60_000): Promise<{ local: LocalRecording; video: VideoStatus }> {
   await expect.poll(async () => (await serverVideo(recordingId))?.state, { timeout: timeoutMs, interval: 250 }).toBe('complete');
@@ -115,7 +109,7 @@ async function expectServerCopy(page: Page, recordingId: string, timeoutMs = 60_
   expect(local.chunkStates).toEqual({ uploaded: n });
   expect(video).toMatchObject({ totalChunks: n, receivedChunks: n, chunks: [[0, n - 1]], missing: [], bytes: local.bytes, sha256: local.sha256 });
   expect(video.mimeType).toMatch(/^video\/webm/);
-  expect(await serverFile(video.videoId)).toEqual({ sha256: local.sha256, size: local.bytes });
+  await expectServedRecording(server, token, recordingId, local);
   return { local, video };
 }
 

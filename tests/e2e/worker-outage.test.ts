@@ -8,7 +8,6 @@
  * with no click — once with the recorder tab open, once with every tab closed during the outage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
 import { ROUTES } from '../../src/shared/api.ts';
 import {
   localRecording,
@@ -22,7 +21,7 @@ import {
   waitServerComplete,
   type FaultEnv,
 } from './support/fault-matrix.ts';
-import { logEvents } from '../support/e2e-fixtures.ts';
+import { expectServedRecording, logEvents } from '../support/e2e-fixtures.ts';
 import { readOutbox } from '../app/browser-helpers.ts';
 
 const OUTAGE_MS = Number(process.env.OUTAGE_S ?? 40) * 1000;
@@ -36,12 +35,6 @@ afterEach(async () => {
 });
 
 const until = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
-
-async function serverFileSha(e: FaultEnv, videoId: string): Promise<{ sha256: string; size: number }> {
-  const res = await fetch(`${e.server.url}${ROUTES.file(videoId)}`, { headers: { authorization: `Bearer ${e.token}` } });
-  const buf = Buffer.from(await res.arrayBuffer());
-  return { sha256: createHash('sha256').update(buf).digest('hex'), size: buf.length };
-}
 
 /** Starts recording, waits for a chunk on the server, kills the server, records on, stops. */
 async function recordThroughOutage(e: FaultEnv) {
@@ -79,7 +72,7 @@ describe('long server outage (kill -9 for OUTAGE_S), real Chromium', () => {
 
       const local = await localRecording(page, id);
       expect(video.sha256).toBe(local.sha256);
-      expect(await serverFileSha(env, video.videoId)).toEqual({ sha256: local.sha256, size: local.bytes });
+      await expectServedRecording(env.server, env.token, id, local);
       expect(video.receivedChunks).toBe(local.indices.length);
       expect(video.chunks).toEqual([[0, local.indices.length - 1]]);
       await expect.poll(() => statusKind(page), { timeout: 15_000 }).toBe('complete');
@@ -110,7 +103,7 @@ describe('long server outage (kill -9 for OUTAGE_S), real Chromium', () => {
       const video = await waitServerComplete(env, id, RECOVERY_MS);
       const recoveredMs = Date.now() - backAt;
       expect(video.sha256).toBe(local.sha256);
-      expect(await serverFileSha(env, video.videoId)).toEqual({ sha256: local.sha256, size: local.bytes });
+      await expectServedRecording(env.server, env.token, id, local);
       expect(video.chunks).toEqual([[0, local.indices.length - 1]]);
       expect(env.context.pages()).toHaveLength(0);
 

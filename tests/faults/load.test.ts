@@ -62,7 +62,7 @@ describe('load', () => {
       const file = (await c.file(id)).bytes;
       bytesRecorded += whole.length;
       bytesStored += file.length;
-      duplicatesStored += storedDuplicates((await c.status(id)).json, whole.length, file.length);
+      duplicatesStored += storedDuplicates((await c.status(id)).json, whole.length);
       allMatch &&= sha256(file) === sha256(whole);
     }
     expect(allMatch).toBe(true);

@@ -210,8 +210,8 @@ export async function waitForVideo(
   throw new Error(`video ${recordingId} not done after ${timeoutMs} ms; last status: ${JSON.stringify(last)}`);
 }
 
-/** SHA-256 (hex) and size of the assembled file as the server serves it. */
-export async function downloadSha256(server: TestServer, token: string, videoId: string): Promise<{ sha256: string; size: number }> {
+/** SHA-256 (hex) and size of the file as the server serves it at `/file`. */
+export async function downloadSha256(server: { url: string }, token: string, videoId: string): Promise<{ sha256: string; size: number }> {
   const res = await fetch(`${server.url}${ROUTES.file(videoId)}`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`download: HTTP ${res.status}`);
   const buf = Buffer.from(await res.arrayBuffer());
@@ -219,15 +219,38 @@ export async function downloadSha256(server: TestServer, token: string, videoId:
 }
 
 /**
+ * A complete video against the recording the client holds (docs/API.md "Which digest proves
+ * what"): `sha256` is the server's digest of the recorded bytes it holds and must equal the local
+ * one; the file served at `/file` hashes to `fileSha256` (computed just after completion). A
+ * recording served as received is byte-identical to the local one; a seekable WebM serves a
+ * rewritten head before the recorded clusters (tests/server/seekable-webm.test.ts proves that
+ * layout byte by byte), so it must have a duration. Waits for `fileSha256`.
+ */
+export async function expectServedRecording(
+  server: { url: string },
+  token: string,
+  recordingId: string,
+  local: { sha256: string; bytes: number },
+  timeoutMs = 20_000,
+): Promise<{ video: VideoStatus; file: { sha256: string; size: number } }> {
+  const video = await waitForVideo(server as TestServer, token, recordingId, (v) => v.state === 'complete' && typeof v.fileSha256 === 'string', timeoutMs);
+  expect(video.sha256).toBe(local.sha256);
+  const file = await downloadSha256(server, token, video.videoId);
+  expect(file.sha256).toBe(video.fileSha256);
+  if (video.seekable) expect(video.durationMs).toBeGreaterThan(0);
+  else expect(file).toEqual({ sha256: local.sha256, size: local.bytes });
+  return { video, file };
+}
+
+/**
  * The server holds every index exactly once, nothing is missing, and both the SHA-256 it
- * reports and the file it serves equal the local concatenation.
+ * reports and the file it serves match the local concatenation.
  */
 export async function expectServerCopy(env: E2eEnv, rec: WrittenRecording, timeoutMs = 20_000): Promise<VideoStatus> {
   const video = await waitForVideo(env.server, env.token, rec.recordingId, undefined, timeoutMs);
   expect(video.chunks).toEqual([[0, rec.count - 1]]);
   expect(video.receivedChunks).toBe(rec.count);
   expect(video.missing).toEqual([]);
-  expect(video.sha256).toBe(rec.sha256);
-  expect(await downloadSha256(env.server, env.token, video.videoId)).toEqual({ sha256: rec.sha256, size: rec.bytes });
+  await expectServedRecording(env.server, env.token, rec.recordingId, { sha256: rec.sha256, bytes: rec.bytes }, timeoutMs);
   return video;
 }

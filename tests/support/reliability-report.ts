@@ -164,12 +164,13 @@ export interface HeldVideo {
 
 /**
  * Chunks a video holds more than once, measured from the server's own answers: chunk records
- * beyond one per held index, or — when the counts agree but the bytes held or served exceed what
- * was recorded — at least one chunk stored twice.
+ * beyond one per held index, or — when the counts agree but the recorded bytes it holds exceed
+ * what was recorded — at least one chunk stored twice. (The served file is no measure: a seekable
+ * WebM serves a rewritten head.)
  */
-export function storedDuplicates(video: HeldVideo, recordedBytes: number, servedBytes: number): number {
+export function storedDuplicates(video: HeldVideo, recordedBytes: number): number {
   const heldIndices = video.chunks.reduce((n, [a, b]) => n + (b - a + 1), 0);
   const extraRecords = Math.max(0, video.receivedChunks - heldIndices);
-  const extraBytes = Math.max(video.bytes, servedBytes) > recordedBytes ? 1 : 0;
+  const extraBytes = video.bytes > recordedBytes ? 1 : 0;
   return Math.max(extraRecords, extraBytes);
 }

@@ -258,8 +258,11 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
   for (const id of c.recordingIds) {
     const local = await localRecording(c.page, id);
     const video = await serverVideo(env, id, token);
-    const file = video?.state === 'complete' ? await downloadSha256(env.server, token, video.videoId) : null;
-    rows.push({ local, video, file });
+    // The served file hashes to `fileSha256` (a seekable WebM serves a rewritten head before the
+    // recorded clusters, docs/API.md "Which digest proves what"); `sha256` is the recorded bytes'.
+    const served = video?.state === 'complete' ? await waitForVideo(env.server, token, id, (v) => typeof v.fileSha256 === 'string').catch(() => video) : null;
+    const file = served ? await downloadSha256(env.server, token, served.videoId) : null;
+    rows.push({ local, video: served ?? video, file });
   }
   const ui = await Promise.all((c.uiPages ?? []).map(async (p) => ({ kind: await statusKind(p), pct: await progressValue(p) })));
   const badges: string[] = [];
@@ -274,14 +277,14 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
   const durationMs = Date.now() - c.startedAt;
   const log = pipelineLog(env, c.recordingIds);
   const logNote = `pipeline: ${log.chunkRetries} chunk + ${log.opRetries} init/finalize retries, ${log.duplicateAnswers} re-sent chunks answered "duplicate"`;
-  const sha256Match = rows.every((r) => r.file !== null && r.file.sha256 === r.local.sha256 && r.video!.sha256 === r.local.sha256);
+  const sha256Match = rows.every((r) => r.file !== null && r.file.sha256 === r.video!.fileSha256 && r.video!.sha256 === r.local.sha256);
   recordReliabilityCase({
     case: c.case,
     fault: c.fault,
     bytesRecorded: rows.reduce((n, r) => n + r.local.bytes, 0),
-    bytesStored: rows.reduce((n, r) => n + (r.file?.size ?? 0), 0),
+    bytesStored: rows.reduce((n, r) => n + (r.video?.bytes ?? 0), 0),
     chunks: rows.reduce((n, r) => n + r.local.indices.length, 0),
-    duplicatesStored: rows.reduce((n, r) => n + (r.video ? storedDuplicates(r.video, r.local.bytes, r.file?.size ?? 0) : 0), 0),
+    duplicatesStored: rows.reduce((n, r) => n + (r.video ? storedDuplicates(r.video, r.local.bytes) : 0), 0),
     sha256Match,
     durationMs,
     notes: [c.notes, logNote, `UI: ${[...ui.map((u) => `${u.kind} ${u.pct} %`), ...badges.map((b) => `library "${b}"`)].join(', ')}`].filter(Boolean).join('; '),
