@@ -42,7 +42,7 @@ export const RecordingProgress = z.object({
   /** Set while a chunk waits for its next attempt. */
   retry: z.object({ index: z.number().int(), attempt: z.number().int(), maxAttempts: z.number().int(), nextAttemptAt: z.number() }).nullable(),
   /** The server's id for this recording once init succeeded (for rename, poster, status). */
-  videoId: z.string().nullable(),
+  videoId: z.string().nullable().default(null),
   shareUrl: z.string().nullable(),
   missing: z.array(z.number().int()).nullable(),
   lastError: z.object({ code: z.string(), message: z.string(), at: z.number() }).nullable(),

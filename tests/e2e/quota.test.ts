@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { startE2e, expectServerCopy, findVideo, type E2eEnv } from '../support/e2e-fixtures.ts';
-import { readOutbox, sleep, statusKind, waitForController, waitForRecorder } from '../app/browser-helpers.ts';
+import { readOutbox, statusKind, waitForController, waitForRecorder, waitForSavedChunks } from '../app/browser-helpers.ts';
 import { client, makeChunks, uploadAll } from '../server/helpers.ts';
 
 /** Room for the short recording once the filler is gone, none while it is there. */
@@ -29,7 +29,7 @@ describe('storage quota in the app', () => {
     await waitForController(page);
     await page.getByRole('button', { name: 'Start recording' }).click();
     await page.getByRole('button', { name: 'Stop recording' }).waitFor();
-    await sleep(2_500);
+    await waitForSavedChunks(page, 1);
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page.getByRole('button', { name: 'Start recording' }).waitFor();
 

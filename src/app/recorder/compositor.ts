@@ -61,7 +61,10 @@ function newWorker(url?: string): Worker {
   return new Worker(new URL('./compositor-worker.ts', import.meta.url), { type: 'module', name: 'compositor' });
 }
 
-/** Starts compositing `screen` (its first video track) with `camera` (may be null: screen only). */
+/**
+ * Starts compositing `screen` (its first video track) with `camera` (may be null: screen only).
+ * `camera` is handed over: the composite stops it when it stops.
+ */
 export function startComposite(
   screen: MediaStreamTrack,
   camera: MediaStreamTrack | null,
@@ -111,6 +114,8 @@ function workerComposite(Processor: TrackProcessorCtor, screen: MediaStreamTrack
       stopped = true;
       send({ type: 'compositor/stop' });
       stream.getTracks().forEach((t) => t.stop());
+      // The camera track is the compositor's own clone: stopping it turns the camera off.
+      camera?.stop();
       // Let the worker post its last stats before it goes.
       setTimeout(() => worker.terminate(), 500);
     },
@@ -165,6 +170,7 @@ function mainComposite(screen: MediaStreamTrack, camera: MediaStreamTrack | null
       stopped = true;
       ticker.terminate();
       stream.getTracks().forEach((t) => t.stop());
+      camera?.stop();
       for (const v of [screenVideo, cameraVideo]) if (v) v.srcObject = null;
     },
   };

@@ -13,7 +13,8 @@ export function videoUrlOf(publicUrl: string, video: VideoRecord): string {
 
 /** A file served as recorded has the recorded digest; a rewritten one gets its own after completion. */
 export function servedDigestOf(video: VideoRecord): string | null {
-  return video.seekable === false ? video.sha256 : video.fileSha256;
+  // seekable null: completed before the seekable rewrite existed, served exactly as recorded.
+  return video.seekable === true ? video.fileSha256 : video.sha256;
 }
 
 /** Public (share-id) poster URL with a version, so a replaced poster is not served from cache. */

@@ -46,7 +46,6 @@ export class ChunkUploader {
       await outbox.markChunkUploaded(rec.id, chunk.index, { at, uploadMs: at - t0 });
       this.d.state.chunkSettled(rec.id, chunk.index);
       logger.info({ ...where, attempts: chunk.attempts + 1, uploadMs: at - t0, duplicate: res.duplicate }, 'chunk-uploaded');
-      await this.d.onConfirmed(rec.id);
     } catch (e) {
       try {
         await this.onFailure(rec, chunk, e);
@@ -54,6 +53,14 @@ export class ChunkUploader {
         // The chunk stays `uploading`; the next drain's stale reset puts it back to pending.
         logger.error({ ...where, err: String(storageError) }, 'outbox-write-failed');
       }
+      return;
+    }
+    // Outside the try: the chunk is confirmed and marked; what follows (re-arming the others,
+    // finalize) failing must not send a confirmed chunk back through the failure path.
+    try {
+      await this.d.onConfirmed(rec.id);
+    } catch (e) {
+      logger.error({ ...where, err: String(e) }, 'after-confirm-failed');
     }
   }
 
