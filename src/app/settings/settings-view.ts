@@ -23,7 +23,7 @@ interface FieldSpec {
 
 const FIELDS: FieldSpec[] = [
   { key: 'concurrency', error: 'concurrency', label: 'Parallel uploads', hint: 'Chunks sent at the same time (1–4).', min: 1, max: 4, step: 1 },
-  { key: 'maxAttempts', error: 'maxAttempts', label: 'Attempts per chunk', hint: 'After this many failures a chunk is marked failed; it is kept and can be retried.', min: 1, max: 10, step: 1 },
+  { key: 'maxAttempts', error: 'maxAttempts', label: 'Attempts per chunk', hint: 'After this many quick tries a chunk shows as failed; it is kept and retried about every 45 s until the server takes it.', min: 1, max: 10, step: 1 },
   { key: 'backoffBaseMs', error: 'backoffBaseMs', label: 'First retry delay', hint: 'Doubles after each failure (1, 2, 4, 8 … s by default).', min: 100, max: 60000, step: 100, unit: 'ms' },
   { key: 'bandwidthCapKbps', error: 'bandwidthCapKbps', label: 'Upload bandwidth cap', hint: '0 means no cap.', min: 0, max: 1000000, step: 100, unit: 'kbit/s' },
   { key: 'chunkSeconds', error: 'chunkMs', label: 'Chunk length', hint: 'Applies to the next recording (0.5–10 s).', min: 0.5, max: 10, step: 0.5, unit: 's' },
