@@ -3,7 +3,8 @@
  * the page's UploadClient reports it, and applyUpdate() activates it and reloads the page.
  * Needs a fresh `npx vite build` (npm test runs it before vitest).
  */
-import { cpSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,8 +31,12 @@ describe('service worker updates', { timeout: 60_000 }, () => {
       client.onUpdateAvailable(() => (globalThis as { __updates?: number }).__updates!++);
     });
 
-    // A new build: any byte change of sw.js is an update.
-    appendFileSync(join(dir, 'sw.js'), '\n// next build\n');
+    // A new build: any byte change of sw.js is an update. The build also writes the precompressed
+    // copies the server prefers (vite.config.ts), so a new build brings new ones too.
+    const sw = join(dir, 'sw.js');
+    appendFileSync(sw, '\n// next build\n');
+    writeFileSync(`${sw}.br`, brotliCompressSync(readFileSync(sw)));
+    writeFileSync(`${sw}.gz`, gzipSync(readFileSync(sw)));
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
     await page.waitForFunction(() => ((globalThis as { __updates?: number }).__updates ?? 0) > 0, null, { timeout: 15_000 });
     // It waits: the old worker still controls the page and nothing activated the new one. Update
