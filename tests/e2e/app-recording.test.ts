@@ -192,8 +192,8 @@ describe('recording app', () => {
       const retry = page.getByRole('button', { name: 'Retry now' });
       expect(await retry.isVisible()).toBe(true);
       expect(Number(await progressValue(page))).toBeLessThan(100);
-      const [failed] = await readOutbox(page);
-      expect(failed!.chunkStates.failed).toBe(1);
+      // Kept in the outbox as failed-and-waiting (between tries; a try in flight shows `uploading`).
+      await expect.poll(async () => (await readOutbox(page))[0]!.chunkStates.failed ?? 0, { timeout: 15_000 }).toBe(1);
 
       failing = false;
       await retry.click();
