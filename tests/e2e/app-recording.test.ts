@@ -196,8 +196,17 @@ describe('recording app', () => {
       await expect.poll(async () => (await readOutbox(page))[0]!.chunkStates.failed ?? 0, { timeout: 15_000 }).toBe(1);
 
       failing = false;
-      await retry.click();
-      await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
+      // Pressed until the status says complete, as a user would: the status card re-renders every
+      // second (its countdown) and the preview above it re-lays out as the camera reopens after
+      // Stop, so one click can miss; and a press while a try is in flight only re-arms the rest.
+      // 25 s is well inside the ~40 s the waiting chunk would sit before its own next try, so only
+      // the button can complete it in time.
+      await expect
+        .poll(async () => {
+          if ((await statusKind(page)) !== 'complete') await retry.click({ timeout: 2_000 }).catch(() => undefined);
+          return statusKind(page);
+        }, { timeout: 25_000, interval: 1_000 })
+        .toBe('complete');
       const [local] = await readOutbox(page);
       expect((await serverVideo(local!.id)).state).toBe('complete');
       await expectServedRecording(env.server, env.token, local!.id, local!);
