@@ -117,6 +117,11 @@ export const VideoStatus = z.object({
    * null for a few seconds.
    */
   fileSha256: Sha256Hex.nullable().optional(),
+  /**
+   * SHA-256 over the ordered chunk SHA-256s (src/shared/chunks-digest.ts), once complete: known
+   * at completion on every backend; the client's end-to-end check compares it.
+   */
+  chunksDigest: Sha256Hex.nullable().optional(),
   /** Length of the recording in ms, once complete and understood (null otherwise). */
   durationMs: z.number().int().nonnegative().nullable().optional(),
   /** Whether the served file has Cues and a Duration; false: served exactly as received; null before completion. */
@@ -178,9 +183,14 @@ export const FinalizeComplete = z.object({
   shareUrl: z.string(),
   /** Bytes the client recorded (the served file may differ in length, see `seekable`). */
   size: z.number().int(),
-  /** SHA-256 of the bytes the client recorded: the client's end-to-end check. */
-  sha256: Sha256Hex,
-  recordedSha256: Sha256Hex.optional(),
+  /**
+   * SHA-256 of the bytes the client recorded; null when the backend computes it after
+   * completion (off the stop-to-link path) — then it appears in the video's status.
+   */
+  sha256: Sha256Hex.nullable(),
+  recordedSha256: Sha256Hex.nullable().optional(),
+  /** SHA-256 over the ordered chunk SHA-256s: the client's end-to-end check (always sent by this server). */
+  chunksDigest: Sha256Hex.optional(),
   /** SHA-256 of the bytes served at videoUrl; null until computed (see VideoStatus). */
   fileSha256: Sha256Hex.nullable().optional(),
   durationMs: z.number().int().nonnegative().nullable().optional(),

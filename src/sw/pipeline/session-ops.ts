@@ -140,7 +140,7 @@ export class SessionOps {
       );
       await this.answered(key, rec.id);
       if (res.status === 'complete') {
-        await this.complete(rec.id, { sha256: res.sha256, size: res.size, shareUrl: res.shareUrl, videoUrl: res.videoUrl }, settings);
+        await this.complete(rec.id, { sha256: res.sha256 ?? "", size: res.size, shareUrl: res.shareUrl, videoUrl: res.videoUrl }, settings);
       } else {
         this.finalizedAt.set(rec.id, this.confirmations.get(rec.id) ?? 0);
         const missing = missingIndices(res);
