@@ -115,11 +115,13 @@ export interface OutputWriter {
    * caller records the handle with a compare-and-set and aborts its own if another won. */
   begin(videoId: string): Promise<OutputHandle>;
   /**
-   * The segments to write now, in order. `sizes`: every chunk in output order (from position 0);
-   * `recorded`: receipts already recorded; `final`: the recording is complete, so the tail is
-   * planned too whatever its size. Never plans a recorded segment again.
+   * The segments to write now, in order, pure and deterministic. `prefix`: what is recorded
+   * (the video row's assembledChunks, assembledBytes, outputSegments); `sizes`: the chunks held
+   * from position `prefix.chunks` on, in output order (only the contiguous run the caller has);
+   * `final`: the recording is complete, so the tail is planned too whatever its size.
+   * Disk: one segment per chunk. S3: the part planner's parts (each ≥ 5 MiB but the last).
    */
-  plan(sizes: readonly number[], recorded: readonly SegmentReceipt[], final: boolean): SegmentPlan[];
+  plan(prefix: { chunks: number; bytes: number; segments: number }, sizes: readonly number[], final: boolean): SegmentPlan[];
   /**
    * Writes one planned segment; durable when it resolves. Writing the same plan again (a node
    * died between write and record) rewrites the same bytes in the same place: idempotent.
