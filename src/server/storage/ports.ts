@@ -128,12 +128,13 @@ export interface OutputWriter {
    */
   write(h: OutputHandle, seg: SegmentPlan, bytes: readonly Buffer[]): Promise<SegmentReceipt>;
   /**
-   * Publishes the output from its receipts (all of them, in order), O(1) in recording length
-   * for S3 (CompleteMultipartUpload) and disk (truncate to the sum + flush). Idempotent:
-   * completing an already completed output succeeds. An output with no segment (0 bytes) is
-   * published empty.
+   * Publishes the output: `receipts` are every recorded receipt with an ETag, in number order
+   * (S3: CompleteMultipartUpload from them, never from a listing; disk: none), `size` the
+   * recorded prefix's bytes (disk: the file is cut to it and flushed — bytes a crashed write
+   * left past the prefix go). O(1) in recording length. Idempotent: completing an already
+   * completed output succeeds. An output with no segment is published empty.
    */
-  complete(h: OutputHandle, receipts: readonly SegmentReceipt[]): Promise<{ size: number }>;
+  complete(h: OutputHandle, receipts: readonly SegmentReceipt[], size: number): Promise<void>;
   /** Drops an unfinished output (S3: AbortMultipartUpload; NoSuchUpload counts as done). */
   abort(h: OutputHandle): Promise<void>;
   /**
