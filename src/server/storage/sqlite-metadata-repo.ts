@@ -50,12 +50,15 @@ export class SqliteMetadataRepo implements MetadataRepo {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly wal: WalFlusher;
 
-  /** `file` may be ':memory:' (tests). */
-  constructor(file: string) {
+  /**
+   * `file` may be ':memory:' (tests). `busyTimeoutMs`: how long a write waits for another
+   * connection's write lock before failing as 503.
+   */
+  constructor(file: string, opts: { busyTimeoutMs?: number } = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
