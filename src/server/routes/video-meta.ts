@@ -11,7 +11,6 @@ import { NEUTRAL_POSTER } from '../assets/neutral-poster.ts';
 import { requireUser } from '../http/auth.ts';
 import { parseOr400 } from '../http/validate.ts';
 import type { IngestContext } from '../ingest/context.ts';
-import { catchUpAfterCompletion, closeAfterCompletion } from '../ingest/after-completion.ts';
 import { MAX_POSTER_BYTES, renameVideo, storePoster } from '../ingest/video-meta.ts';
 import { ownedVideo, statusOf } from '../ingest/videos.ts';
 import { isServerId } from '../ids.ts';
@@ -22,11 +21,6 @@ const ShareParams = z.object({ shareId: z.string() });
 export async function videoMetaRoutes(app: FastifyInstance, opts: { ctx: IngestContext }): Promise<void> {
   const { ctx } = opts;
   app.addContentTypeParser('image/jpeg', { parseAs: 'buffer', bodyLimit: MAX_POSTER_BYTES }, (_req, body, done) => done(null, body));
-  // Idempotent, so harmless if app.ts calls them too: the catch-up of after-completion work
-  // (recorded digest, seekable head, served digest) a restart or another node left, and at
-  // shutdown the wait for running jobs before the stores close.
-  app.addHook('onReady', () => catchUpAfterCompletion(ctx));
-  app.addHook('preClose', () => closeAfterCompletion(ctx));
 
   app.patch(`${API_PREFIX}/videos/:id`, async (request) => {
     const user = requireUser(request);
