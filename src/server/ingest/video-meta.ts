@@ -28,7 +28,7 @@ export function cleanTitle(raw: string): string {
 export async function renameVideo(ctx: IngestContext, user: User, id: string, rawTitle: string): Promise<VideoRecord> {
   const title = cleanTitle(rawTitle);
   const video = await ownedVideo(ctx, user, id);
-  return ctx.locks.run(video.id, async () => {
+  return ctx.locker.withLock(video.id, async () => {
     const now = ctx.clock();
     await ctx.repo.renameVideo(video.id, title, now);
     ctx.log.info({ event: 'video/renamed', videoId: video.id });
@@ -41,12 +41,17 @@ export function isJpeg(bytes: Buffer): boolean {
   return bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
+/**
+ * Stores the poster (SmallObjects 'poster': a reader sees the old one or the new one). Not counted
+ * in the user's quota: one per video, at most MAX_POSTER_BYTES, replaced in place — counting it
+ * would need its size in the video row (storedBytes is the recorded chunks' sum).
+ */
 export async function storePoster(ctx: IngestContext, user: User, id: string, bytes: Buffer): Promise<VideoRecord> {
   if (bytes.length > MAX_POSTER_BYTES || !isJpeg(bytes)) throw new ApiError('poster_invalid', { maxBytes: MAX_POSTER_BYTES });
   const video = await ownedVideo(ctx, user, id);
   if (video.state === 'expired') throw new ApiError('session_expired');
-  return ctx.locks.run(video.id, async () => {
-    await ctx.blobs.writePoster(video.id, bytes);
+  return ctx.locker.withLock(video.id, async () => {
+    await ctx.small.put(video.id, 'poster', bytes);
     await ctx.repo.setPosterAt(video.id, ctx.clock());
     ctx.log.info({ event: 'video/poster-stored', videoId: video.id, bytes: bytes.length });
     return (await ctx.repo.getVideo(video.id))!;

@@ -11,7 +11,6 @@ import { NEUTRAL_POSTER } from '../assets/neutral-poster.ts';
 import { requireUser } from '../http/auth.ts';
 import { parseOr400 } from '../http/validate.ts';
 import type { IngestContext } from '../ingest/context.ts';
-import { catchUpServedDigests, stopServedDigests } from '../ingest/served-digest.ts';
 import { MAX_POSTER_BYTES, renameVideo, storePoster } from '../ingest/video-meta.ts';
 import { ownedVideo, statusOf } from '../ingest/videos.ts';
 import { isServerId } from '../ids.ts';
@@ -22,8 +21,6 @@ const ShareParams = z.object({ shareId: z.string() });
 export async function videoMetaRoutes(app: FastifyInstance, opts: { ctx: IngestContext }): Promise<void> {
   const { ctx } = opts;
   app.addContentTypeParser('image/jpeg', { parseAs: 'buffer', bodyLimit: MAX_POSTER_BYTES }, (_req, body, done) => done(null, body));
-  app.addHook('onReady', () => catchUpServedDigests(ctx));
-  app.addHook('preClose', async () => stopServedDigests(ctx));
 
   app.patch(`${API_PREFIX}/videos/:id`, async (request) => {
     const user = requireUser(request);
@@ -43,7 +40,7 @@ export async function videoMetaRoutes(app: FastifyInstance, opts: { ctx: IngestC
     const user = requireUser(request);
     const { id } = IdParams.parse(request.params);
     const video = await ownedVideo(ctx, user, id);
-    const bytes = video.posterAt === null ? null : await ctx.blobs.readPoster(video.id);
+    const bytes = video.posterAt === null ? null : await ctx.small.get(video.id, 'poster');
     if (!bytes) throw new ApiError('not_found');
     return reply.type('image/jpeg').header('cache-control', 'private, no-cache').send(bytes);
   });
@@ -52,7 +49,7 @@ export async function videoMetaRoutes(app: FastifyInstance, opts: { ctx: IngestC
     const { shareId } = ShareParams.parse(request.params);
     const video = isServerId(shareId) ? await ctx.repo.getVideoByShareId(shareId) : null;
     if (!video || video.state === 'expired') throw new ApiError('not_found');
-    const bytes = (video.posterAt === null ? null : await ctx.blobs.readPoster(video.id)) ?? NEUTRAL_POSTER;
+    const bytes = (video.posterAt === null ? null : await ctx.small.get(video.id, 'poster')) ?? NEUTRAL_POSTER;
     // Link-preview crawlers fetch og:image from other origins.
     reply.header('cross-origin-resource-policy', 'cross-origin');
     return reply.type('image/jpeg').header('cache-control', 'public, max-age=300').send(bytes);

@@ -60,6 +60,6 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: IngestContext): v
     const user = requireUser(request);
     const { id } = IdParams.parse(request.params);
     const video = await ownedVideo(ctx, user, id);
-    return sendVideo(request, reply, ctx.blobs, video, 'private, no-cache');
+    return sendVideo(request, reply, ctx, video, 'private, no-cache');
   });
 }
