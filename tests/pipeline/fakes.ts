@@ -173,7 +173,7 @@ export class FakeServer implements Transport {
   init(req: InitRequest, signal?: AbortSignal): Promise<VideoStatus> {
     return this.enter('init', this.onInit(req), signal, async () => {
       const existing = this.sessions.get(req.recordingId);
-      if (existing) return this.statusOf(existing);
+      if (existing) return this.videoStatusOf(existing);
       const id = serverId();
       const at = new Date(T0).toISOString();
       const status: VideoStatus = {
@@ -184,7 +184,7 @@ export class FakeServer implements Transport {
       };
       const s = { status, chunks: new Map<number, Uint8Array>() };
       this.sessions.set(req.recordingId, s);
-      return this.statusOf(s);
+      return this.videoStatusOf(s);
     });
   }
 
@@ -230,7 +230,7 @@ export class FakeServer implements Transport {
   }
 
   status(videoId: string, signal?: AbortSignal): Promise<VideoStatus> {
-    return this.enter('status', undefined, signal, async () => this.statusOf(this.bySession(videoId)));
+    return this.enter('status', undefined, signal, async () => this.videoStatusOf(this.bySession(videoId)));
   }
 
   /** Simulates the server dropping a session (expiry or a wiped store). */
@@ -249,7 +249,7 @@ export class FakeServer implements Transport {
     throw new TransportError('http', { status: 404, code: 'not_found' });
   }
 
-  private statusOf(s: Session): VideoStatus {
+  private videoStatusOf(s: Session): VideoStatus {
     return { ...s.status, chunks: toRanges(s.chunks.keys()), receivedChunks: s.chunks.size };
   }
 }

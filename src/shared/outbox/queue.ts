@@ -6,7 +6,7 @@
  */
 import type { IDBPTransaction, StoreNames } from 'idb';
 import { OutboxError, translateStorageError } from './errors.ts';
-import type { ChunkRecord, ChunkState, LastError, OutboxDatabase, OutboxSchema, RecordingRecord } from './schema.ts';
+import type { OutboxChunk, ChunkState, LastError, OutboxDatabase, OutboxSchema, RecordingRecord } from './schema.ts';
 
 type Stores = StoreNames<OutboxSchema>;
 type WriteTx<S extends Stores[]> = IDBPTransaction<OutboxSchema, S, 'readwrite'>;
@@ -109,17 +109,17 @@ export class OutboxQueue {
    * for the server (a failed chunk with a `nextAttemptAt`; one without needs the user). Returns
    * them with their bytes.
    */
-  async claimReadyChunks(recordingId: string, limit: number, now: number): Promise<ChunkRecord[]> {
+  async claimReadyChunks(recordingId: string, limit: number, now: number): Promise<OutboxChunk[]> {
     if (limit <= 0) return [];
     return this.write(['chunks'], async (tx) => {
-      const out: ChunkRecord[] = [];
+      const out: OutboxChunk[] = [];
       const idx = tx.objectStore('chunks').index('by-recording-state');
       for (const state of ['pending', 'failed'] as const) {
         for (let c = await idx.openCursor([recordingId, state]); c && out.length < limit; c = await c.continue()) {
           if (c.value.data === null) continue;
           const due = c.value.nextAttemptAt === null ? state === 'pending' : c.value.nextAttemptAt <= now;
           if (!due) continue;
-          const claimed: ChunkRecord = { ...c.value, state: 'uploading' };
+          const claimed: OutboxChunk = { ...c.value, state: 'uploading' };
           await c.update(claimed);
           out.push(claimed);
         }
@@ -189,7 +189,7 @@ export class OutboxQueue {
     recordingId: string,
     index: number,
     opts: { burn: boolean; nextAttemptAt: number | null; error: LastError | null },
-  ): Promise<ChunkRecord | null> {
+  ): Promise<OutboxChunk | null> {
     return this.updateChunk(recordingId, index, (c) => ({
       ...c,
       state: 'pending',
@@ -304,8 +304,8 @@ export class OutboxQueue {
   private async updateChunk(
     recordingId: string,
     index: number,
-    change: (c: ChunkRecord) => ChunkRecord,
-  ): Promise<ChunkRecord | null> {
+    change: (c: OutboxChunk) => OutboxChunk,
+  ): Promise<OutboxChunk | null> {
     return this.write(['recordings', 'chunks'], async (tx) => {
       const chunks = tx.objectStore('chunks');
       const before = await chunks.get([recordingId, index]);

@@ -74,7 +74,7 @@ export interface RecordingRecord {
 
 export type ChunkState = 'pending' | 'uploading' | 'uploaded' | 'failed';
 
-export interface ChunkRecord {
+export interface OutboxChunk {
   recordingId: string;
   index: number;
   /** Chunk bytes; null once released after the server confirmed the whole recording. */
@@ -112,7 +112,7 @@ export interface OutboxSchema extends DBSchema {
   };
   chunks: {
     key: [string, number];
-    value: ChunkRecord;
+    value: OutboxChunk;
     indexes: {
       'by-recording': string;
       /** [state, recordingCreatedAt-independent] lookup of pending/failed chunks. */

@@ -10,9 +10,9 @@ import { OutboxError } from './errors.ts';
 import { openOutboxDatabase, type OpenOptions } from './open.ts';
 import { OutboxQueue } from './queue.ts';
 import { Sha256Stream } from './sha256-stream.ts';
-import type { ChunkRecord, OutboxDatabase, RecordingRecord } from './schema.ts';
+import type { OutboxChunk, OutboxDatabase, RecordingRecord } from './schema.ts';
 
-export type { ChunkRecord, RecordingRecord } from './schema.ts';
+export type { OutboxChunk, RecordingRecord } from './schema.ts';
 
 export interface OutboxOptions extends OpenOptions {
   /** Wall clock for createdAt/updatedAt; injected so tests are deterministic. */
@@ -73,10 +73,10 @@ export class Outbox extends OutboxQueue {
    * The same index again is a no-op with identical bytes and `chunk_exists` otherwise.
    * QuotaExceededError surfaces as `quota_exceeded` so the recorder can stop cleanly.
    */
-  async addChunk(recordingId: string, index: number, data: ArrayBuffer): Promise<ChunkRecord> {
+  async addChunk(recordingId: string, index: number, data: ArrayBuffer): Promise<OutboxChunk> {
     if (!Number.isInteger(index) || index < 0) throw new OutboxError('invalid_argument', { index });
     const sha256 = await sha256Hex(data);
-    const chunk: ChunkRecord = {
+    const chunk: OutboxChunk = {
       recordingId,
       index,
       data,
@@ -160,7 +160,7 @@ export class Outbox extends OutboxQueue {
   }
 
   /** In index order. */
-  async listChunks(recordingId: string): Promise<ChunkRecord[]> {
+  async listChunks(recordingId: string): Promise<OutboxChunk[]> {
     return this.db.getAllFromIndex('chunks', 'by-recording', recordingId);
   }
 

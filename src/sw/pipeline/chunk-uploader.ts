@@ -4,7 +4,7 @@
  * which).
  */
 import { sha256Hex } from '../../shared/digest.ts';
-import type { ChunkRecord, RecordingRecord } from '../../shared/outbox/schema.ts';
+import type { OutboxChunk, RecordingRecord } from '../../shared/outbox/schema.ts';
 import type { Settings } from '../../shared/settings.ts';
 import type { FailureHandler } from './failure-handler.ts';
 import type { PipelinePorts } from './ports.ts';
@@ -27,7 +27,7 @@ export class ChunkUploader {
   constructor(private readonly d: ChunkUploaderDeps) {}
 
   /** Never rejects: every outcome ends in an outbox transition (or, on storage failure, a log). */
-  async upload(rec: RecordingRecord, chunk: ChunkRecord): Promise<void> {
+  async upload(rec: RecordingRecord, chunk: OutboxChunk): Promise<void> {
     const { outbox, transport, clock, logger } = this.d.ports;
     const sessionId = rec.sessionId;
     const where = { recordingId: rec.id, index: chunk.index };
@@ -64,7 +64,7 @@ export class ChunkUploader {
     }
   }
 
-  private async onFailure(rec: RecordingRecord, chunk: ChunkRecord, e: unknown): Promise<void> {
+  private async onFailure(rec: RecordingRecord, chunk: OutboxChunk, e: unknown): Promise<void> {
     const { outbox } = this.d.ports;
     const attempts = chunk.attempts + 1;
     const r = await this.d.failures.resolve(
@@ -96,7 +96,7 @@ export class ChunkUploader {
    * (waiting helps) or the bytes kept here changed since they were hashed at capture (storage
    * corruption: re-sending can never succeed). Only re-hashing the local copy tells which.
    */
-  private async corruptLocally(chunk: ChunkRecord, e: unknown): Promise<boolean> {
+  private async corruptLocally(chunk: OutboxChunk, e: unknown): Promise<boolean> {
     if (!(e instanceof TransportError) || e.kind !== 'http' || e.code !== 'digest_mismatch' || chunk.data === null) return false;
     return (await sha256Hex(chunk.data)) !== chunk.sha256;
   }
