@@ -6,7 +6,7 @@
  */
 import type { IDBPTransaction, StoreNames } from 'idb';
 import { OutboxError, translateStorageError } from './errors.ts';
-import type { OutboxChunk, ChunkState, LastError, OutboxDatabase, OutboxSchema, RecordingRecord } from './schema.ts';
+import type { CompletionCheck, OutboxChunk, ChunkState, LastError, OutboxDatabase, OutboxSchema, RecordingRecord } from './schema.ts';
 
 type Stores = StoreNames<OutboxSchema>;
 type WriteTx<S extends Stores[]> = IDBPTransaction<OutboxSchema, S, 'readwrite'>;
@@ -26,6 +26,7 @@ export type RecordingPatch = Partial<
     | 'finalizedAt'
     | 'lastError'
     | 'localSha256'
+    | 'localChunksDigest'
   >
 >;
 
@@ -258,18 +259,18 @@ export class OutboxQueue {
   }
 
   /**
-   * The server reported the assembled video complete with a SHA-256 equal to the local one:
-   * the recording is complete; its chunk bytes are released unless the user keeps a local copy.
+   * The server reported the video complete with a digest equal to the local one (`check`): the
+   * recording is complete; its chunk bytes are released unless the user keeps a local copy.
    */
   async completeRecording(
     id: string,
-    result: { serverSha256: string; serverSize: number; shareUrl: string; videoUrl: string; at: number; release: boolean },
+    result: { check: CompletionCheck; serverSize: number; shareUrl: string; videoUrl: string; at: number; release: boolean },
   ): Promise<RecordingRecord> {
     return this.write(['recordings', 'chunks'], async (tx) => {
       const rec = await tx.objectStore('recordings').get(id);
       if (!rec) throw new OutboxError('recording_not_found', { recordingId: id });
-      // The assembled SHA-256 equals the local concatenation's, which proves every chunk is
-      // held, including any whose own answer was lost or failed: they count as uploaded now.
+      // The server's digest equals the local one, which proves every chunk is held, including
+      // any whose own answer was lost or failed: they count as uploaded now.
       let localBytes = rec.localBytes;
       const store = tx.objectStore('chunks');
       for (let c = await store.index('by-recording').openCursor(id); c; c = await c.continue()) {
@@ -282,7 +283,7 @@ export class OutboxQueue {
       const next: RecordingRecord = {
         ...rec,
         state: 'complete',
-        serverSha256: result.serverSha256,
+        completionCheck: result.check,
         serverSize: result.serverSize,
         shareUrl: result.shareUrl,
         videoUrl: result.videoUrl,

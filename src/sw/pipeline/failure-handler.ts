@@ -22,7 +22,7 @@ export type Resolution =
   | { kind: 'fail'; error: LastError };
 
 export interface FailedItem {
-  op: 'chunk' | 'init' | 'finalize';
+  op: 'chunk' | 'init' | 'finalize' | 'status';
   recordingId: string;
   /** The session the failed request used (for telling a new loss from one already recovered). */
   sessionId: string | null;

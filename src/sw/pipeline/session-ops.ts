@@ -1,21 +1,27 @@
 /**
  * Per-recording server operations: init (deferred while offline; idempotent by recordingId),
  * finalize (repeated when its answer was lost; idempotent on the server), recovery of a lost
- * session, and the completion check of the assembled video's SHA-256.
+ * session, and the completion check: local bytes are released only when the server's chunks
+ * digest equals the one computed here from the local chunks (docs/API.md "Which digest proves
+ * what"); from a server that sends none, its SHA-256 of the recording is compared instead; when
+ * the server sent neither yet, the video's status is asked again (with backoff) until it does —
+ * a recording is never called complete unchecked.
  *
  * Choice on init's `chunks` (what the server already holds): it is recorded, but no local chunk
  * is marked uploaded from it, because a range carries no SHA-256. A pending chunk is simply
  * re-sent; the server answers a duplicate with its own SHA-256, which we verify. A lost answer
  * therefore costs one chunk of bandwidth, never an unverified confirmation.
  */
+import type { VideoStatus } from '../../shared/api.ts';
 import { USER_ACTION_FAILURES } from '../../shared/errors.ts';
 import { countInRanges } from '../../shared/ranges.ts';
 import type { ChunkCounts } from '../../shared/outbox/queue.ts';
-import type { LastError, RecordingRecord } from '../../shared/outbox/schema.ts';
+import type { CompletionCheck, LastError, RecordingRecord } from '../../shared/outbox/schema.ts';
 import type { Settings } from '../../shared/settings.ts';
 import { OUTBOX_ERRORS } from '../../shared/outbox/errors.ts';
 import type { FailureHandler } from './failure-handler.ts';
 import { missingIndices } from './missing.ts';
+import { jitteredDelayMs } from './policy.ts';
 import type { PipelinePorts } from './ports.ts';
 import type { UploadState } from './upload-state.ts';
 
@@ -29,6 +35,17 @@ export interface SessionOpsDeps {
   emit(): void;
   /** An operation got a 2xx: the server is back, whatever waits may go now. */
   onServerAnswered(): Promise<void>;
+}
+
+/** What the server said of a complete video: finalize's answer, or the video's status. */
+export interface ServerCompletion {
+  /** SHA-256 over the ordered chunk SHA-256s; absent from servers that predate it. */
+  chunksDigest: string | null;
+  /** SHA-256 of the recorded bytes; null while the server computes it after completion. */
+  sha256: string | null;
+  size: number;
+  shareUrl: string;
+  videoUrl: string;
 }
 
 interface Backoff {
@@ -45,6 +62,8 @@ export class SessionOps {
   private readonly finalizedAt = new Map<string, number>();
   private readonly reinited = new Set<string>();
   private readonly lossChain = new Map<string, Promise<boolean>>();
+  /** Complete on the server, but with no digest to check yet: recordingId → status polls made. */
+  private readonly unchecked = new Map<string, number>();
 
   constructor(private readonly d: SessionOpsDeps) {}
 
@@ -73,6 +92,7 @@ export class SessionOps {
   /** Whether this recording still has init or finalize work this pipeline could do. */
   needsWork(rec: RecordingRecord, c: ChunkCounts): boolean {
     if (rec.sessionId === null) return !this.givenUp.has(`init:${rec.id}`);
+    if (this.unchecked.has(rec.id)) return !this.givenUp.has(`status:${rec.id}`);
     return this.finalizeDue(rec, c);
   }
 
@@ -105,9 +125,7 @@ export class SessionOps {
         lastError: null,
       });
       logger.info({ recordingId: rec.id, sessionId: st.sessionId, serverHolds: countInRanges(st.chunks) }, 'session-init');
-      if (st.state === 'complete' && st.sha256 !== null) {
-        await this.complete(rec.id, { sha256: st.sha256, size: st.bytes, shareUrl: st.shareUrl, videoUrl: st.videoUrl ?? '' }, settings);
-      }
+      if (st.state === 'complete') await this.complete(rec.id, completionOf(st), settings);
       this.d.emit();
       return true;
     } catch (e) {
@@ -121,6 +139,7 @@ export class SessionOps {
     const { outbox, transport, logger, clock } = this.d.ports;
     const rec = await outbox.getRecording(recordingId);
     if (!rec || [...inflight.keys()].some((k) => k.startsWith(`${recordingId}#`))) return false;
+    if (this.unchecked.has(rec.id)) return this.recheck(rec, settings);
     const counts = await outbox.chunkCounts(recordingId);
     if (!this.finalizeDue(rec, counts)) return false;
     const key = `finalize:${rec.id}`;
@@ -140,7 +159,8 @@ export class SessionOps {
       );
       await this.answered(key, rec.id);
       if (res.status === 'complete') {
-        await this.complete(rec.id, { sha256: res.sha256 ?? "", size: res.size, shareUrl: res.shareUrl, videoUrl: res.videoUrl }, settings);
+        const { chunksDigest, sha256, size, shareUrl, videoUrl } = res;
+        await this.complete(rec.id, { chunksDigest: chunksDigest ?? null, sha256, size, shareUrl, videoUrl }, settings);
       } else {
         this.finalizedAt.set(rec.id, this.confirmations.get(rec.id) ?? 0);
         const missing = missingIndices(res);
@@ -184,6 +204,7 @@ export class SessionOps {
       return false;
     }
     this.reinited.add(recordingId);
+    this.unchecked.delete(recordingId);
     await outbox.patchRecording(recordingId, { sessionId: null, videoId: null, serverChunks: null });
     const requeued = await outbox.requeueUploaded(recordingId, null);
     this.finalizedAt.delete(recordingId);
@@ -194,30 +215,49 @@ export class SessionOps {
   private finalizeDue(rec: RecordingRecord, c: ChunkCounts): boolean {
     if (rec.state !== 'stopped' && rec.state !== 'interrupted') return false;
     if (rec.totalChunks === null || rec.sessionId === null || c.pending + c.uploading > 0) return false;
-    if (this.givenUp.has(`finalize:${rec.id}`)) return false;
+    if (this.givenUp.has(`finalize:${rec.id}`) || this.unchecked.has(rec.id)) return false;
     const memo = this.finalizedAt.get(rec.id);
     return memo === undefined || memo !== (this.confirmations.get(rec.id) ?? 0);
   }
 
-  private async complete(
-    recordingId: string,
-    server: { sha256: string; size: number; shareUrl: string; videoUrl: string },
-    settings: Settings,
-  ): Promise<void> {
+  /** Asks for the status of a video the server called complete without a digest we could check. */
+  private async recheck(rec: RecordingRecord, settings: Settings): Promise<boolean> {
+    const key = `status:${rec.id}`;
+    if (!this.ready(key) || rec.videoId === null) return false;
+    try {
+      const st = await this.d.ports.transport.status(rec.videoId, this.d.signal);
+      this.d.state.opWaiting.delete(rec.id);
+      if (st.state === 'complete') {
+        await this.complete(rec.id, completionOf(st), settings);
+      } else {
+        // The server no longer calls it complete (it cannot un-complete today): finalize again.
+        this.unchecked.delete(rec.id);
+        this.backoff.delete(key);
+      }
+    } catch (e) {
+      await this.failed(key, rec.id, rec.sessionId, e, settings);
+    }
+    return true;
+  }
+
+  private async complete(recordingId: string, server: ServerCompletion, settings: Settings): Promise<void> {
     const { outbox, logger, clock } = this.d.ports;
     const rec = await outbox.getRecording(recordingId);
     if (!rec) return;
-    let local = rec.localSha256;
-    if (local === null && rec.totalChunks !== null) {
-      local = await outbox.computeLocalSha256(recordingId, rec.totalChunks);
-      if (local !== null) await outbox.patchRecording(recordingId, { localSha256: local });
+    const check = await this.localDigest(rec, server);
+    if (check === null) {
+      await this.awaitCheckable(recordingId, settings);
+      return;
     }
-    if (local !== null && local === server.sha256) {
+    this.unchecked.delete(recordingId);
+    this.backoff.delete(`status:${recordingId}`);
+    if (check.local !== null && check.local === check.digest) {
       const release = !settings.keepLocalCopy;
-      await outbox.completeRecording(recordingId, { serverSha256: server.sha256, serverSize: server.size, shareUrl: server.shareUrl, videoUrl: server.videoUrl, at: clock.now(), release });
+      const verified: CompletionCheck = { by: check.by, digest: check.digest };
+      await outbox.completeRecording(recordingId, { check: verified, serverSize: server.size, shareUrl: server.shareUrl, videoUrl: server.videoUrl, at: clock.now(), release });
       this.d.state.setError(recordingId, null);
       this.d.state.retries.delete(recordingId);
-      logger.info({ recordingId, status: 'complete', size: server.size, sha256: server.sha256, released: release }, 'finalize-result');
+      logger.info({ recordingId, status: 'complete', size: server.size, checkedBy: check.by, digest: check.digest, released: release }, 'finalize-result');
       return;
     }
     // Never release or call complete a video whose bytes differ from what was recorded.
@@ -225,7 +265,43 @@ export class SessionOps {
     const err = { code: 'assembled_mismatch', message: OUTBOX_ERRORS.assembled_mismatch, at: clock.now() };
     await outbox.patchRecording(recordingId, { lastError: err });
     this.d.state.setError(recordingId, err);
-    logger.error({ recordingId, status: 'mismatch', serverSha256: server.sha256, localSha256: local }, 'finalize-result');
+    logger.error({ recordingId, status: 'mismatch', checkedBy: check.by, serverDigest: check.digest, localDigest: check.local }, 'finalize-result');
+  }
+
+  /**
+   * The server's digest and the local one of the same kind: the chunks digest when the server
+   * sent one, else (an older server) the recording's SHA-256; null when it sent neither yet.
+   * The local digest is computed (and kept) here if the recording has none.
+   */
+  private async localDigest(rec: RecordingRecord, server: ServerCompletion): Promise<{ by: CompletionCheck['by']; digest: string; local: string | null } | null> {
+    const { outbox } = this.d.ports;
+    const total = rec.totalChunks;
+    if (server.chunksDigest) {
+      let local = rec.localChunksDigest;
+      if (local === null && total !== null) {
+        local = await outbox.computeLocalChunksDigest(rec.id, total);
+        if (local !== null) await outbox.patchRecording(rec.id, { localChunksDigest: local });
+      }
+      return { by: 'chunks-digest', digest: server.chunksDigest, local };
+    }
+    if (server.sha256) {
+      let local = rec.localSha256;
+      if (local === null && total !== null) {
+        local = await outbox.computeLocalSha256(rec.id, total);
+        if (local !== null) await outbox.patchRecording(rec.id, { localSha256: local });
+      }
+      return { by: 'sha256', digest: server.sha256, local };
+    }
+    return null;
+  }
+
+  /** Complete on the server, nothing to check yet: keep every local byte and ask again later. */
+  private async awaitCheckable(recordingId: string, settings: Settings): Promise<void> {
+    const polls = (this.unchecked.get(recordingId) ?? 0) + 1;
+    this.unchecked.set(recordingId, polls);
+    const nextAt = this.d.ports.clock.now() + jitteredDelayMs({ settings, random: this.d.ports.random ?? Math.random }, polls);
+    this.backoff.set(`status:${recordingId}`, { attempts: 0, nextAt });
+    this.d.ports.logger.info({ recordingId, polls, nextAt }, 'completion-unchecked');
   }
 
   private ready(key: string): boolean {
@@ -243,7 +319,7 @@ export class SessionOps {
 
   private async failed(key: string, recordingId: string, sessionId: string | null, e: unknown, settings: Settings): Promise<void> {
     const attempts = (this.backoff.get(key)?.attempts ?? 0) + 1;
-    const op = key.startsWith('init:') ? 'init' : 'finalize';
+    const op = key.startsWith('init:') ? 'init' : key.startsWith('status:') ? 'status' : 'finalize';
     const r = await this.d.failures().resolve(e, { op, recordingId, sessionId, attempts }, settings);
     if (r.kind === 'hold') return;
     if (r.kind === 'fail') {
@@ -267,4 +343,8 @@ export class SessionOps {
     await this.d.ports.outbox.patchRecording(recordingId, { lastError: err });
     this.d.state.setError(recordingId, err);
   }
+}
+
+function completionOf(st: VideoStatus): ServerCompletion {
+  return { chunksDigest: st.chunksDigest ?? null, sha256: st.sha256, size: st.bytes, shareUrl: st.shareUrl, videoUrl: st.videoUrl ?? '' };
 }
