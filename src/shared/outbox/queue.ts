@@ -13,6 +13,14 @@ type WriteTx<S extends Stores[]> = IDBPTransaction<OutboxSchema, S, 'readwrite'>
 
 export type ChunkCounts = Record<ChunkState, number>;
 
+/** A chunk waiting for the server: failed (shown so) or pending in backoff, and when it is due. */
+export interface ChunkWait {
+  recordingId: string;
+  index: number;
+  failed: boolean;
+  at: number;
+}
+
 /** Server-side facts the pipeline records on a recording (never its local capture state). */
 export type RecordingPatch = Partial<
   Pick<
@@ -145,27 +153,29 @@ export class OutboxQueue {
 
   /**
    * Every chunk that waits for the server — pending in backoff, or failed with a next attempt —
-   * becomes due at `now` (a wake-up: the server answered again, online, sync, start-up). Failed
-   * chunks without a next attempt need the user and are left alone. Returns how many were moved
-   * and which failed chunks wait.
+   * becomes due at `now` (a wake-up: the server answered again, online, sync, start-up), or at the
+   * time the server asked for with Retry-After if that is later. Failed chunks without a next
+   * attempt need the user and are left alone. Returns how many were moved and when each waiting
+   * chunk is due now.
    */
-  async rearmWaiting(now: number): Promise<{ rearmed: number; failedWaiting: { recordingId: string; index: number }[] }> {
+  async rearmWaiting(now: number): Promise<{ rearmed: number; waiting: ChunkWait[] }> {
     return this.write(['chunks'], async (tx) => {
       let rearmed = 0;
-      const failedWaiting: { recordingId: string; index: number }[] = [];
+      const waiting: ChunkWait[] = [];
       const byState = tx.objectStore('chunks').index('by-state');
       for (const state of ['pending', 'failed'] as const) {
         for (let c = await byState.openCursor(state); c; c = await c.continue()) {
           const t = c.value.nextAttemptAt;
           if (t === null || c.value.data === null) continue;
-          if (state === 'failed') failedWaiting.push({ recordingId: c.value.recordingId, index: c.value.index });
-          if (t > now) {
-            await c.update({ ...c.value, nextAttemptAt: now });
+          const due = Math.max(now, c.value.notBefore ?? 0);
+          if (t > due) {
+            await c.update({ ...c.value, nextAttemptAt: due });
             rearmed++;
           }
+          waiting.push({ recordingId: c.value.recordingId, index: c.value.index, failed: state === 'failed', at: Math.min(t, due) });
         }
       }
-      return { rearmed, failedWaiting };
+      return { rearmed, waiting };
     });
   }
 
@@ -176,6 +186,7 @@ export class OutboxQueue {
       state: 'uploaded',
       attempts: c.attempts + 1,
       nextAttemptAt: null,
+      notBefore: null,
       lastError: null,
       uploadedAt: info.at,
       uploadMs: info.uploadMs,
@@ -183,19 +194,21 @@ export class OutboxQueue {
   }
 
   /**
-   * Back to pending. `burn` counts the attempt (a real failure) or not (offline, 401, aborted).
-   * `nextAttemptAt` is the backoff deadline, or null to be eligible at once.
+   * Back to pending. `burn` counts the attempt (a real failure) or not (offline, 401, aborted);
+   * `resetAttempts` starts the count again (the user's Retry). `nextAttemptAt` is the backoff
+   * deadline, or null to be eligible at once; `notBefore` the server's Retry-After deadline.
    */
   async markChunkRetry(
     recordingId: string,
     index: number,
-    opts: { burn: boolean; nextAttemptAt: number | null; error: LastError | null },
+    opts: { burn: boolean; nextAttemptAt: number | null; error: LastError | null; notBefore?: number | null; resetAttempts?: boolean },
   ): Promise<OutboxChunk | null> {
     return this.updateChunk(recordingId, index, (c) => ({
       ...c,
       state: 'pending',
-      attempts: c.attempts + (opts.burn ? 1 : 0),
+      attempts: opts.resetAttempts ? 0 : c.attempts + (opts.burn ? 1 : 0),
       nextAttemptAt: opts.nextAttemptAt,
+      notBefore: opts.notBefore ?? null,
       lastError: opts.error ?? c.lastError,
     }));
   }
@@ -208,13 +221,14 @@ export class OutboxQueue {
     recordingId: string,
     index: number,
     error: LastError,
-    opts: { burn?: boolean; nextAttemptAt?: number | null } = {},
+    opts: { burn?: boolean; nextAttemptAt?: number | null; notBefore?: number | null } = {},
   ): Promise<void> {
     await this.updateChunk(recordingId, index, (c) => ({
       ...c,
       state: 'failed',
       attempts: c.attempts + (opts.burn === false ? 0 : 1),
       nextAttemptAt: opts.nextAttemptAt ?? null,
+      notBefore: opts.notBefore ?? null,
       lastError: error,
     }));
   }
@@ -227,7 +241,7 @@ export class OutboxQueue {
       for (let c = await store.index('by-state').openCursor('failed'); c; c = await c.continue()) {
         if (recordingId !== undefined && c.value.recordingId !== recordingId) continue;
         if (c.value.data === null) continue;
-        await c.update({ ...c.value, state: 'pending', attempts: 0, nextAttemptAt: null });
+        await c.update({ ...c.value, state: 'pending', attempts: 0, nextAttemptAt: null, notBefore: null });
         n++;
       }
       return n;

@@ -110,6 +110,12 @@ export interface OutboxChunk {
    * an answer waiting cannot change and waits for the user's Retry.
    */
   nextAttemptAt: number | null;
+  /**
+   * The earliest next attempt the server asked for (its Retry-After, RFC 9110 §10.2.3): wake-ups
+   * (a 2xx, online, sync, start-up) do not bring the attempt before it; the user's Retry does.
+   * Absent on chunks written before it existed (no schema change: nothing indexes it).
+   */
+  notBefore?: number | null;
   lastError: LastError | null;
   createdAt: number;
   uploadedAt: number | null;

@@ -31,6 +31,7 @@ export class ChunkUploader {
     const { outbox, transport, clock, logger } = this.d.ports;
     const sessionId = rec.sessionId;
     const where = { recordingId: rec.id, index: chunk.index };
+    const press = this.d.state.pressMark(rec.id);
     try {
       if (sessionId === null || chunk.data === null) throw new Error('claimed chunk without session or bytes');
       if (chunk.attempts === 0) logger.info({ ...where, size: chunk.size }, 'chunk-queued');
@@ -48,7 +49,7 @@ export class ChunkUploader {
       logger.info({ ...where, attempts: chunk.attempts + 1, uploadMs: at - t0, duplicate: res.duplicate }, 'chunk-uploaded');
     } catch (e) {
       try {
-        await this.onFailure(rec, chunk, e);
+        await this.onFailure(rec, chunk, e, press);
       } catch (storageError) {
         // The chunk stays `uploading`; the next drain's stale reset puts it back to pending.
         logger.error({ ...where, err: String(storageError) }, 'outbox-write-failed');
@@ -64,14 +65,23 @@ export class ChunkUploader {
     }
   }
 
-  private async onFailure(rec: RecordingRecord, chunk: OutboxChunk, e: unknown): Promise<void> {
-    const { outbox } = this.d.ports;
+  private async onFailure(rec: RecordingRecord, chunk: OutboxChunk, e: unknown, press: number): Promise<void> {
+    const { outbox, logger } = this.d.ports;
     const attempts = chunk.attempts + 1;
     const r = await this.d.failures.resolve(
       e,
       { op: 'chunk', recordingId: rec.id, sessionId: rec.sessionId, index: chunk.index, attempts, localCorrupt: await this.corruptLocally(chunk, e) },
       this.d.settings,
     );
+    if (r.kind !== 'hold' && this.d.state.pressMark(rec.id) !== press) {
+      // The user pressed Retry while this try was in flight: their press found nothing failed to
+      // reset, so it applies now — one more try at once, attempts counted afresh, any wait dropped.
+      await outbox.markChunkRetry(rec.id, chunk.index, { burn: false, resetAttempts: true, nextAttemptAt: null, error: r.error });
+      this.d.state.chunkSettled(rec.id, chunk.index);
+      this.d.state.setError(rec.id, null);
+      logger.info({ recordingId: rec.id, index: chunk.index }, 'retry-pressed-in-flight');
+      return;
+    }
     switch (r.kind) {
       case 'hold':
         await outbox.markChunkRetry(rec.id, chunk.index, { burn: false, nextAttemptAt: null, error: null });
@@ -79,8 +89,9 @@ export class ChunkUploader {
       case 'retry': {
         const info = { index: chunk.index, attempt: attempts, maxAttempts: this.d.settings.maxAttempts, nextAttemptAt: r.nextAttemptAt };
         // Exhausted chunks are stored as failed *with* a next attempt: shown failed, never given up.
-        if (r.exhausted) await outbox.markChunkFailed(rec.id, chunk.index, r.error, { nextAttemptAt: r.nextAttemptAt });
-        else await outbox.markChunkRetry(rec.id, chunk.index, { burn: true, nextAttemptAt: r.nextAttemptAt, error: r.error });
+        const { nextAttemptAt, notBefore } = r;
+        if (r.exhausted) await outbox.markChunkFailed(rec.id, chunk.index, r.error, { nextAttemptAt, notBefore });
+        else await outbox.markChunkRetry(rec.id, chunk.index, { burn: true, nextAttemptAt, notBefore, error: r.error });
         this.d.state.chunkWaits(rec.id, info, r.exhausted);
         return;
       }

@@ -51,6 +51,8 @@ export interface ServerCompletion {
 interface Backoff {
   attempts: number;
   nextAt: number;
+  /** The server's Retry-After deadline: wake-ups do not bring the next try before it. */
+  notBefore: number | null;
 }
 
 export class SessionOps {
@@ -74,9 +76,13 @@ export class SessionOps {
     for (const s of [this.givenUp, this.reinited]) for (const k of [...s]) if (hit(k)) s.delete(k);
   }
 
-  /** A wake-up (start, online, sync, a 2xx): every backed-off operation is due now. */
+  /** A wake-up (start, online, sync, a 2xx): every backed-off operation is due now, or at its Retry-After. */
   allDue(now: number): void {
-    for (const b of this.backoff.values()) b.nextAt = Math.min(b.nextAt, now);
+    for (const [key, b] of this.backoff) {
+      b.nextAt = Math.min(b.nextAt, Math.max(now, b.notBefore ?? 0));
+      const recordingId = key.slice(key.indexOf(':') + 1);
+      if (this.d.state.opWaiting.has(recordingId)) this.d.state.opWaiting.set(recordingId, b.nextAt);
+    }
   }
 
   confirmed(recordingId: string): void {
@@ -100,6 +106,7 @@ export class SessionOps {
     const key = `init:${rec.id}`;
     if (!this.ready(key)) return false;
     const { outbox, transport, logger } = this.d.ports;
+    const press = this.d.state.pressMark(rec.id);
     try {
       const st = await transport.init(
         {
@@ -129,7 +136,7 @@ export class SessionOps {
       this.d.emit();
       return true;
     } catch (e) {
-      await this.failed(key, rec.id, rec.sessionId, e, settings);
+      await this.failed(key, rec.id, rec.sessionId, e, settings, press);
       return false;
     }
   }
@@ -152,6 +159,7 @@ export class SessionOps {
     }
     this.d.state.finalizing.add(rec.id);
     this.d.emit();
+    const press = this.d.state.pressMark(rec.id);
     try {
       const res = await transport.finalize(
         { sessionId: rec.sessionId!, totalChunks: rec.totalChunks!, uploadedChunks: counts.uploaded },
@@ -172,7 +180,7 @@ export class SessionOps {
         );
       }
     } catch (e) {
-      await this.failed(key, rec.id, rec.sessionId, e, settings);
+      await this.failed(key, rec.id, rec.sessionId, e, settings, press);
     } finally {
       this.d.state.finalizing.delete(rec.id);
       this.d.emit();
@@ -224,6 +232,7 @@ export class SessionOps {
   private async recheck(rec: RecordingRecord, settings: Settings): Promise<boolean> {
     const key = `status:${rec.id}`;
     if (!this.ready(key) || rec.videoId === null) return false;
+    const press = this.d.state.pressMark(rec.id);
     try {
       const st = await this.d.ports.transport.status(rec.videoId, this.d.signal);
       this.d.state.opWaiting.delete(rec.id);
@@ -235,7 +244,7 @@ export class SessionOps {
         this.backoff.delete(key);
       }
     } catch (e) {
-      await this.failed(key, rec.id, rec.sessionId, e, settings);
+      await this.failed(key, rec.id, rec.sessionId, e, settings, press);
     }
     return true;
   }
@@ -300,7 +309,7 @@ export class SessionOps {
     const polls = (this.unchecked.get(recordingId) ?? 0) + 1;
     this.unchecked.set(recordingId, polls);
     const nextAt = this.d.ports.clock.now() + jitteredDelayMs({ settings, random: this.d.ports.random ?? Math.random }, polls);
-    this.backoff.set(`status:${recordingId}`, { attempts: 0, nextAt });
+    this.backoff.set(`status:${recordingId}`, { attempts: 0, nextAt, notBefore: null });
     this.d.ports.logger.info({ recordingId, polls, nextAt }, 'completion-unchecked');
   }
 
@@ -317,16 +326,26 @@ export class SessionOps {
     if (waited) await this.d.onServerAnswered();
   }
 
-  private async failed(key: string, recordingId: string, sessionId: string | null, e: unknown, settings: Settings): Promise<void> {
+  /** `press`: the user's Retry mark when the request started (UploadState.pressMark). */
+  private async failed(key: string, recordingId: string, sessionId: string | null, e: unknown, settings: Settings, press: number): Promise<void> {
     const attempts = (this.backoff.get(key)?.attempts ?? 0) + 1;
     const op = key.startsWith('init:') ? 'init' : key.startsWith('status:') ? 'status' : 'finalize';
     const r = await this.d.failures().resolve(e, { op, recordingId, sessionId, attempts }, settings);
     if (r.kind === 'hold') return;
+    if (this.d.state.pressMark(recordingId) !== press) {
+      // Retry was pressed while this request was in flight: one more try at once, counted afresh.
+      this.backoff.delete(key);
+      this.givenUp.delete(key);
+      this.d.state.opWaiting.delete(recordingId);
+      this.d.state.setError(recordingId, null);
+      this.d.ports.logger.info({ recordingId, op }, 'retry-pressed-in-flight');
+      return;
+    }
     if (r.kind === 'fail') {
       await this.giveUp(key, recordingId, r.error);
       return;
     }
-    this.backoff.set(key, { attempts, nextAt: r.nextAttemptAt });
+    this.backoff.set(key, { attempts, nextAt: r.nextAttemptAt, notBefore: r.notBefore });
     if (r.exhausted) this.d.state.opWaiting.set(recordingId, r.nextAttemptAt);
   }
 
