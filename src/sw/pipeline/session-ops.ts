@@ -213,6 +213,7 @@ export class SessionOps {
     }
     this.reinited.add(recordingId);
     this.unchecked.delete(recordingId);
+    this.backoff.delete(`status:${recordingId}`);
     await outbox.patchRecording(recordingId, { sessionId: null, videoId: null, serverChunks: null });
     const requeued = await outbox.requeueUploaded(recordingId, null);
     this.finalizedAt.delete(recordingId);
