@@ -59,20 +59,6 @@ export class ApiError extends Error {
 }
 
 /**
- * How a client should react to an answer with this HTTP status.
- * 401 holds uploads until a new token is given (a revoked token must never drop data,
- * as Screenity v4.8.0 learned); 408/429/5xx are transient; other 4xx are final for that request.
- */
-export type RetryClass = 'ok' | 'retry' | 'auth' | 'fatal';
-
-export function classifyStatus(status: number): RetryClass {
-  if (status >= 200 && status < 300) return 'ok';
-  if (status === 401) return 'auth';
-  if (status === 408 || status === 429 || status >= 500) return 'retry';
-  return 'fatal';
-}
-
-/**
  * Does waiting help? The one place that decides which failed answers a client keeps retrying on
  * its own (capped backoff, forever while a context lives) and which stay failed until the user
  * acts, with the words to show them. A mail outbox does not give up on a message because the

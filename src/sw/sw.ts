@@ -5,7 +5,7 @@
  * pipeline of this origin; the policy lives in upload-host.ts.
  */
 import { consoleLogger } from '../shared/log.ts';
-import { PERIODIC_SYNC_TAG, SYNC_TAG } from '../shared/messages.ts';
+import { PERIODIC_SYNC_TAG } from '../shared/messages.ts';
 import { openOutbox } from '../shared/outbox/store.ts';
 import { installAppShell } from './app-shell.ts';
 import { installWakeups } from './background-sync.ts';
@@ -24,9 +24,9 @@ const logger = consoleLogger('outbox:sw');
 // ignored), so the Queue's sync listener is installed here and reaches the host through a promise.
 let resolveHost!: (h: UploadHost) => void;
 const host = new Promise<UploadHost>((resolve) => (resolveHost = resolve));
-const wakeups = installWakeups(self, (fallback) =>
+const wakeups = installWakeups(self, (wake) =>
   // Without the Sync API the Queue calls this at every worker start: the start-up drain.
-  host.then((h) => (fallback ? h.start() : h.onSync(SYNC_TAG))),
+  host.then((h) => (wake.fallback ? h.start() : h.onSync(wake.tag, wake.lastChance))),
 );
 
 // Opened once per worker start; every handler awaits the same host.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { chunkStats, overallStats, percentile, recordingStats, stopToLinkMs } from '../../src/app/analytics/analytics.ts';
-import type { ChunkRecord, RecordingRecord } from '../../src/shared/outbox/schema.ts';
+import type { OutboxChunk, RecordingRecord } from '../../src/shared/outbox/schema.ts';
 
-function chunk(over: Partial<ChunkRecord>): ChunkRecord {
+function chunk(over: Partial<OutboxChunk>): OutboxChunk {
   return {
     recordingId: 'r', index: 0, data: null, size: 100, sha256: '0'.repeat(64), state: 'uploaded', attempts: 1,
     nextAttemptAt: null, lastError: null, createdAt: 0, uploadedAt: 1, uploadMs: 10, ...over,

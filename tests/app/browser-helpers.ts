@@ -23,8 +23,10 @@ export interface LocalRecording {
   bytes: number;
   /** SHA-256 (hex) of the chunks' bytes concatenated in index order. */
   sha256: string;
-  /** What the outbox stored as the recording's local SHA-256 at stop. */
-  localSha256: string | null;
+  /** SHA-256 (hex) over the chunks' own SHA-256s of these bytes, in index order: the chunks digest. */
+  chunksDigest: string;
+  /** What the outbox stored as the recording's local chunks digest at stop. */
+  localChunksDigest: string | null;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function readOutbox(page: Page): Promise<LocalRecording[]> {
         req.onerror = () => reject(req.error);
       });
     const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
-    type Rec = { id: string; state: string; totalChunks: number | null; createdAt: number; localSha256: string | null };
+    type Rec = { id: string; state: string; totalChunks: number | null; createdAt: number; localChunksDigest: string | null };
     type Chunk = { recordingId: string; index: number; data: ArrayBuffer | null; state: string; sha256: string };
     const recs = (await all<Rec>('recordings')).sort((a, b) => b.createdAt - a.createdAt);
     const chunks = await all<Chunk>('chunks');
@@ -57,10 +59,13 @@ export async function readOutbox(page: Page): Promise<LocalRecording[]> {
       const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
       let o = 0;
       let chunkHashesOk = 0;
+      const chunkDigests = new Uint8Array(parts.length * 32);
       for (const [i, p] of parts.entries()) {
         joined.set(p, o);
         o += p.byteLength;
-        if (mine[i]!.data && hex(await crypto.subtle.digest('SHA-256', p)) === mine[i]!.sha256) chunkHashesOk++;
+        const d = new Uint8Array(await crypto.subtle.digest('SHA-256', p));
+        chunkDigests.set(d, i * 32);
+        if (mine[i]!.data && hex(d.buffer) === mine[i]!.sha256) chunkHashesOk++;
       }
       const chunkStates: Record<string, number> = {};
       for (const c of mine) chunkStates[c.state] = (chunkStates[c.state] ?? 0) + 1;
@@ -75,7 +80,8 @@ export async function readOutbox(page: Page): Promise<LocalRecording[]> {
         chunkHashesOk,
         bytes: joined.byteLength,
         sha256: hex(await crypto.subtle.digest('SHA-256', joined)),
-        localSha256: r.localSha256,
+        chunksDigest: hex(await crypto.subtle.digest('SHA-256', chunkDigests)),
+        localChunksDigest: r.localChunksDigest,
       });
     }
     return out;

@@ -48,7 +48,7 @@ describe('sign-in token', () => {
 function localRec(over: Partial<RecordingRecord>): RecordingRecord {
   return {
     id: 'r', state: 'stopped', mimeType: 'video/webm', title: 'Local', createdAt: 1000, updatedAt: 1000, stoppedAt: null,
-    totalChunks: null, sessionId: null, videoId: null, shareUrl: null, videoUrl: null, serverChunks: null, serverSha256: null,
+    totalChunks: null, sessionId: null, videoId: null, shareUrl: null, videoUrl: null, serverChunks: null, completionCheck: null, localChunksDigest: null,
     serverSize: null, localSha256: null, missing: null, finalizedAt: null, linkReadyAt: null, localBytes: 10, localCopy: 'kept',
     lastError: null, ...over,
   };

@@ -12,6 +12,8 @@ import { recordingTitle } from '../../src/app/recording-title.ts';
 import { interruptedTake } from '../../src/app/recorder/interrupted.ts';
 import { runCountdown } from '../../src/app/recorder/countdown.ts';
 import { TakeSync } from '../../src/app/recorder/take-sync.ts';
+import { ElapsedClock } from '../../src/app/recorder/elapsed-clock.ts';
+import { TakeShelf } from '../../src/app/recorder/take-shelf.ts';
 import { OfflineError } from '../../src/app/api-client.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 import type { ProgressSnapshot, RecordingProgress } from '../../src/shared/progress.ts';
@@ -161,6 +163,32 @@ describe('TakeSync', () => {
     expect(sync.copy).toBe('copied');
   });
 
+  it('retired with nothing left to send: stops listening to progress at once', async () => {
+    const { sync, feed, copied } = setup();
+    expect(sync.listening).toBe(true);
+    sync.stopped();
+    sync.retire();
+    expect(sync.listening).toBe(false);
+    feed({ videoId: 'v1', shareUrl: 'http://x/s/abc' });
+    await flush();
+    expect(sync.videoId).toBeNull();
+    expect(copied).toEqual([]);
+  });
+
+  it('retired with a title and a poster waiting for the server id: sends both, then stops listening', async () => {
+    const { sync, calls, feed, copied } = setup();
+    sync.stopped();
+    sync.setPoster(new Blob([new Uint8Array(10)], { type: 'image/jpeg' }));
+    await sync.saveTitle('Later');
+    sync.retire();
+    expect(sync.listening).toBe(true);
+    feed({ videoId: 'v3', shareUrl: 'http://x/s/def' });
+    await flush();
+    expect(calls.sort()).toEqual(['poster v3 10', 'rename v3 Later']);
+    expect(sync.listening).toBe(false);
+    expect(copied).toEqual([]); // a retired take no longer writes to the clipboard
+  });
+
   it('says in words why a title was not saved', async () => {
     const offline = setup({ renameVideo: () => Promise.reject(new OfflineError()) });
     offline.feed({ videoId: 'v1' });
@@ -170,6 +198,51 @@ describe('TakeSync', () => {
     missing.feed({ videoId: 'v1' });
     await missing.sync.saveTitle('A');
     expect(missing.sync.title).toEqual({ kind: 'error', message: expect.stringContaining('does not offer renaming') });
+  });
+});
+
+describe('ElapsedClock', () => {
+  it('counts recording time without pauses and keeps the final time once frozen', () => {
+    let t = 1000;
+    const c = new ElapsedClock(() => t);
+    expect(c.ms).toBe(0);
+    c.start();
+    t += 5000;
+    c.pause();
+    t += 3000;
+    expect(c.ms).toBe(5000);
+    c.resume();
+    t += 2000;
+    expect(c.ms).toBe(7000);
+    expect(c.freeze()).toBe(7000);
+    t += 9000;
+    expect(c.ms).toBe(7000);
+  });
+});
+
+describe('TakeShelf', () => {
+  const sync = (id: string) => {
+    const s = { recordingId: id, stopped: vi.fn(), retire: vi.fn() };
+    return s as unknown as TakeSync & { stopped: ReturnType<typeof vi.fn>; retire: ReturnType<typeof vi.fn> };
+  };
+  it('retires the sync of a take that leaves the screen, and of a recording replaced before it ended', () => {
+    const shelf = new TakeShelf();
+    const a = sync('a');
+    shelf.recordingStarted(a);
+    expect(shelf.takeRecordingSync('other')).toBeNull();
+    expect(shelf.takeRecordingSync('a')).toBe(a);
+    shelf.show({ recordingId: 'a', title: 'A', localUrl: null, elapsedMs: 1, sync: a });
+    expect(a.stopped).toHaveBeenCalledOnce();
+    expect(a.retire).not.toHaveBeenCalled();
+    const b = sync('b');
+    shelf.recordingStarted(b); // a new recording closes the review panel
+    expect(shelf.take).toBeNull();
+    expect(a.retire).toHaveBeenCalledOnce();
+    const c = sync('c');
+    shelf.recordingStarted(c); // b never ended here (its take is not shown): retired too
+    expect(b.retire).toHaveBeenCalledOnce();
+    shelf.dispose();
+    expect(c.retire).toHaveBeenCalledOnce();
   });
 });
 

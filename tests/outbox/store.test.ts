@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { sha256Hex } from '../../src/shared/digest.ts';
 import { isOutboxError, translateStorageError } from '../../src/shared/outbox/errors.ts';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts';
-import { chunkBytes, freshOutbox, recordInto, IDBFactory } from '../pipeline/fakes.ts';
+import { chunkBytes, corruptLocalChunk, expectedChunksDigest, freshOutbox, recordInto, IDBFactory } from '../pipeline/fakes.ts';
 
 const REC = '6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
 const REC2 = '7f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -97,13 +97,22 @@ describe('addChunk', () => {
 });
 
 describe('stopRecording', () => {
-  it('records the total and the SHA-256 of the local concatenation', async () => {
+  it('records the total and the chunks digest of the local copy', async () => {
     const ob = await freshOutbox();
     await recordInto(ob, REC, 3, { stop: false });
     const rec = await ob.stopRecording(REC, 3);
+    expect(rec).toMatchObject({ state: 'stopped', totalChunks: 3, localChunksDigest: await expectedChunksDigest(3) });
     const whole = Buffer.concat([0, 1, 2].map((i) => new Uint8Array(chunkBytes(i))));
-    expect(rec).toMatchObject({ state: 'stopped', totalChunks: 3 });
-    expect(rec.localSha256).toBe(createHash('sha256').update(whole).digest('hex'));
+    expect(await ob.computeLocalSha256(REC, 3)).toBe(createHash('sha256').update(whole).digest('hex'));
+  });
+
+  it('hashes each chunk again: a local copy changed since capture gives a different chunks digest', async () => {
+    const ob = await freshOutbox();
+    await recordInto(ob, REC, 3, { stop: false });
+    await corruptLocalChunk(ob, REC, 1);
+    const rec = await ob.stopRecording(REC, 3);
+    expect(rec.localChunksDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(rec.localChunksDigest).not.toBe(await expectedChunksDigest(3));
   });
 
   it('leaves the hash null while a chunk below the total is missing', async () => {
@@ -111,7 +120,7 @@ describe('stopRecording', () => {
     await ob.createRecording({ id: REC, mimeType: 'video/webm' });
     await ob.addChunk(REC, 0, chunkBytes(0));
     await ob.addChunk(REC, 2, chunkBytes(2));
-    expect((await ob.stopRecording(REC, 3, 'interrupted')).localSha256).toBeNull();
+    expect((await ob.stopRecording(REC, 3, 'interrupted')).localChunksDigest).toBeNull();
   });
 });
 
@@ -138,7 +147,7 @@ describe('recordingBlob and deleteRecording', () => {
   it('deletes a complete recording and releases bytes when asked', async () => {
     const ob = await freshOutbox();
     await recordInto(ob, REC, 2);
-    await ob.completeRecording(REC, { serverSha256: 'a'.repeat(64), serverSize: 2000, shareUrl: '/s/x', videoUrl: '/v', at: 1, release: true });
+    await ob.completeRecording(REC, { check: { by: 'chunks-digest', digest: 'a'.repeat(64) }, serverSize: 2000, shareUrl: '/s/x', videoUrl: '/v', at: 1, release: true });
     expect(await ob.recordingBlob(REC)).toBeNull();
     expect((await ob.getRecording(REC))!).toMatchObject({ state: 'complete', localCopy: 'released', localBytes: 0 });
     await ob.deleteRecording(REC);

@@ -8,8 +8,10 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { randomBytes } from 'node:crypto';
 import type { ChunkResponse, FinalizeRequest, FinalizeResponse, InitRequest, VideoStatus } from '../../src/shared/api.ts';
+import { chunksDigestHex } from '../../src/shared/chunks-digest.ts';
 import { sha256Hex } from '../../src/shared/digest.ts';
 import type { Logger } from '../../src/shared/log.ts';
+import type { OutboxDatabase } from '../../src/shared/outbox/schema.ts';
 import { openOutbox, type Outbox } from '../../src/shared/outbox/store.ts';
 import { toRanges } from '../../src/shared/ranges.ts';
 import type { ChunkPut, Clock, Connectivity, Transport } from '../../src/sw/pipeline/ports.ts';
@@ -133,6 +135,12 @@ export class FakeServer implements Transport {
   onInit: (req: InitRequest) => Fault | undefined = () => undefined;
   onChunk: (req: ChunkPut, nth: number) => Fault | undefined = () => undefined;
   onFinalize: (req: FinalizeRequest) => Fault | undefined = () => undefined;
+  /**
+   * How completion is answered. 'chunks-digest' (this server): finalize sends `chunksDigest` and
+   * `sha256: null`, the status has both. 'sha256' (a server before the chunks digest): finalize and
+   * status send the recording's SHA-256 only. 'none': neither, until `digestsKnown` is set.
+   */
+  digests: 'chunks-digest' | 'sha256' | 'none' = 'chunks-digest';
 
   release(n = 1): number {
     const take = this.gate.splice(0, n);
@@ -173,7 +181,7 @@ export class FakeServer implements Transport {
   init(req: InitRequest, signal?: AbortSignal): Promise<VideoStatus> {
     return this.enter('init', this.onInit(req), signal, async () => {
       const existing = this.sessions.get(req.recordingId);
-      if (existing) return this.statusOf(existing);
+      if (existing) return this.videoStatusOf(existing);
       const id = serverId();
       const at = new Date(T0).toISOString();
       const status: VideoStatus = {
@@ -184,7 +192,7 @@ export class FakeServer implements Transport {
       };
       const s = { status, chunks: new Map<number, Uint8Array>() };
       this.sessions.set(req.recordingId, s);
-      return this.statusOf(s);
+      return this.videoStatusOf(s);
     });
   }
 
@@ -217,20 +225,33 @@ export class FakeServer implements Transport {
       if (missing.length > 0) {
         return { status: 'incomplete', videoId: s.status.videoId, totalChunks: req.totalChunks, receivedChunks: s.chunks.size, missing: toRanges(missing) };
       }
-      const all = Buffer.concat([...Array(req.totalChunks).keys()].map((i) => s.chunks.get(i)!));
-      const sha256 = await sha256Hex(all);
+      const parts = [...Array(req.totalChunks).keys()].map((i) => s.chunks.get(i)!);
+      const all = Buffer.concat(parts);
       s.status.state = 'complete';
-      s.status.sha256 = sha256;
       s.status.videoUrl = `/api/v1/videos/${s.status.videoId}/file`;
-      return {
-        status: 'complete', videoId: s.status.videoId, videoUrl: s.status.videoUrl, shareUrl: s.status.shareUrl,
-        size: all.length, sha256, totalChunks: req.totalChunks, partial: false, missing: [],
+      s.status.bytes = all.length;
+      // The status learns the recorded SHA-256 "after completion"; finalize answers before it.
+      s.status.sha256 = this.digests === 'none' ? null : await sha256Hex(all);
+      s.status.chunksDigest = this.digests === 'chunks-digest' ? await chunksDigestHex(await Promise.all(parts.map((p) => sha256Hex(p)))) : null;
+      const base = {
+        status: 'complete' as const, videoId: s.status.videoId, videoUrl: s.status.videoUrl, shareUrl: s.status.shareUrl,
+        size: all.length, totalChunks: req.totalChunks, partial: false, missing: [],
       };
+      if (this.digests === 'sha256') return { ...base, sha256: s.status.sha256 };
+      return { ...base, sha256: null, ...(s.status.chunksDigest ? { chunksDigest: s.status.chunksDigest } : {}) };
     });
   }
 
   status(videoId: string, signal?: AbortSignal): Promise<VideoStatus> {
-    return this.enter('status', undefined, signal, async () => this.statusOf(this.bySession(videoId)));
+    return this.enter('status', undefined, signal, async () => this.videoStatusOf(this.bySession(videoId)));
+  }
+
+  /** A server in 'none' mode learns its digests: later status answers carry them. */
+  async digestsKnown(recordingId: string): Promise<void> {
+    const s = this.sessions.get(recordingId)!;
+    const parts = [...Array(s.status.totalChunks!).keys()].map((i) => s.chunks.get(i)!);
+    s.status.sha256 = await sha256Hex(Buffer.concat(parts));
+    s.status.chunksDigest = await chunksDigestHex(await Promise.all(parts.map((p) => sha256Hex(p))));
   }
 
   /** Simulates the server dropping a session (expiry or a wiped store). */
@@ -249,7 +270,7 @@ export class FakeServer implements Transport {
     throw new TransportError('http', { status: 404, code: 'not_found' });
   }
 
-  private statusOf(s: Session): VideoStatus {
+  private videoStatusOf(s: Session): VideoStatus {
     return { ...s.status, chunks: toRanges(s.chunks.keys()), receivedChunks: s.chunks.size };
   }
 }
@@ -259,6 +280,20 @@ export function chunkBytes(index: number, size = 1000): ArrayBuffer {
   const b = new Uint8Array(size);
   for (let i = 0; i < size; i++) b[i] = (index * 31 + i * 7) & 0xff;
   return b.buffer;
+}
+
+/** The chunks digest of chunkBytes(0..n-1): what both ends must agree on. */
+export async function expectedChunksDigest(n: number, size?: number): Promise<string> {
+  return chunksDigestHex(await Promise.all([...Array(n).keys()].map((i) => sha256Hex(chunkBytes(i, size)))));
+}
+
+/** Changes a byte of a chunk held in the outbox and leaves its stored SHA-256 as it was: storage corruption. */
+export async function corruptLocalChunk(outbox: Outbox, recordingId: string, index: number): Promise<void> {
+  const db = (outbox as unknown as { db: OutboxDatabase }).db;
+  const c = (await db.get('chunks', [recordingId, index]))!;
+  const bytes = new Uint8Array(c.data!.slice(0));
+  bytes[0]! ^= 0xff;
+  await db.put('chunks', { ...c, data: bytes.buffer });
 }
 
 export async function recordInto(outbox: Outbox, id: string, n: number, opts: { stop?: boolean; size?: number } = {}): Promise<void> {

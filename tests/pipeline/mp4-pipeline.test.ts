@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { ROUTES } from '../../src/shared/api.ts';
+import { chunksDigestHex } from '../../src/shared/chunks-digest.ts';
 import { openOutbox } from '../../src/shared/outbox/store.ts';
 import { createHttpTransport } from '../../src/sw/pipeline/http-transport.ts';
 import { UploadPipeline } from '../../src/sw/pipeline/pipeline.ts';
@@ -110,10 +111,12 @@ describe('an MP4 recording (as Safari records) through the pipeline', () => {
 
     const sha = createHash('sha256').update(mp4).digest('hex');
     const rec = (await outbox.getRecording(REC))!;
-    expect(rec).toMatchObject({ state: 'complete', serverSha256: sha, localSha256: sha, serverSize: mp4.length });
+    expect(rec).toMatchObject({ state: 'complete', serverSize: mp4.length });
 
     const auth = { authorization: `Bearer ${token}` };
     const status = (await (await fetch(`${server.url}${ROUTES.video(rec.videoId!)}`, { headers: auth })).json()) as Record<string, unknown>;
+    const digest = await chunksDigestHex(chunks.map((c) => createHash('sha256').update(c).digest('hex')));
+    expect(rec.completionCheck).toEqual(status.chunksDigest ? { by: 'chunks-digest', digest } : { by: 'sha256', digest: sha });
     expect(status).toMatchObject({ state: 'complete', mimeType: SAFARI_MIME, receivedChunks: chunks.length, chunks: [[0, chunks.length - 1]], sha256: sha });
     const served = await fetch(`${server.url}${ROUTES.file(rec.videoId!)}`, { headers: auth });
     expect(served.headers.get('content-type')).toMatch(/^video\/mp4/);

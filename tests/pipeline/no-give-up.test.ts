@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { T0, chunkBytes, recordInto } from './fakes.ts';
+import { T0, chunkBytes, expectedChunksDigest, recordInto } from './fakes.ts';
 import { REC_A, REC_B, settle, setup, until } from './harness.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -24,7 +24,7 @@ describe('capped schedule', () => {
     expect(phases).toContain('waiting-server:1');
     expect(h.log.events('chunk-retry').map((e) => e.fields.exhausted)).toEqual([false, false, false, false, true, true, true]);
     expect(h.log.events('chunk-failed')).toHaveLength(0);
-    expect(await h.outbox.getRecording(REC_A)).toMatchObject({ state: 'complete', serverSha256: sha(whole(1)) });
+    expect(await h.outbox.getRecording(REC_A)).toMatchObject({ state: 'complete', completionCheck: { by: 'chunks-digest', digest: await expectedChunksDigest(1) } });
     expect([...h.server.writes.values()]).toEqual([1]);
   });
 
@@ -51,7 +51,7 @@ describe('capped schedule', () => {
     const again = await next.drain('startup');
     expect(again).toEqual({ done: true, blocked: null, nextWakeAt: null, failed: 0 });
     expect(h.clock.now()).toBe(before);
-    expect(await h.outbox.getRecording(REC_A)).toMatchObject({ state: 'complete', serverSha256: sha(whole(2)) });
+    expect(await h.outbox.getRecording(REC_A)).toMatchObject({ state: 'complete', completionCheck: { by: 'chunks-digest', digest: await expectedChunksDigest(2) } });
   });
 
   it('keeps retrying init and finalize the same way (never given up while the server is away)', async () => {

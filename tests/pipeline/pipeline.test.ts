@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { chunkBytes, recordInto } from './fakes.ts';
+import { chunkBytes, expectedChunksDigest, recordInto } from './fakes.ts';
 import { REC_A, REC_B, settle, setup } from './harness.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -13,7 +13,10 @@ describe('happy path', () => {
     const out = await h.pipeline.drain('test');
     expect(out).toEqual({ done: true, blocked: null, nextWakeAt: null, failed: 0 });
     const rec = await h.outbox.getRecording(REC_A);
-    expect(rec).toMatchObject({ state: 'complete', localCopy: 'kept', serverSha256: sha(whole(5)), localSha256: sha(whole(5)) });
+    const digest = await expectedChunksDigest(5);
+    expect(rec).toMatchObject({ state: 'complete', localCopy: 'kept', completionCheck: { by: 'chunks-digest', digest }, localChunksDigest: digest });
+    // The whole-recording SHA-256 is only computed for a server that sends no chunks digest.
+    expect(rec!.localSha256).toBeNull();
     expect(rec!.shareUrl).toMatch(/^\/s\//);
     expect([...h.server.writes.values()]).toEqual([1, 1, 1, 1, 1]);
     expect(h.server.calls.filter((c) => c.op === 'init')).toHaveLength(1);
@@ -152,7 +155,7 @@ describe('failures', () => {
     expect(h.server.calls.filter((c) => c.op === 'chunk' && c.index === 1)).toHaveLength(2);
     expect(h.server.writes.get(`${REC_A}#1`)).toBe(1);
     expect(h.server.calls.filter((c) => c.op === 'finalize')).toHaveLength(2);
-    expect(await h.outbox.getRecording(REC_A)).toMatchObject({ state: 'complete', serverSha256: sha(whole(3)) });
+    expect(await h.outbox.getRecording(REC_A)).toMatchObject({ state: 'complete', completionCheck: { by: 'chunks-digest', digest: await expectedChunksDigest(3) } });
   });
 
   it('a 2xx whose SHA-256 differs from ours does not mark the chunk uploaded', async () => {
@@ -193,13 +196,13 @@ describe('failures', () => {
     expect((await h.outbox.getRecording(REC_A))!.lastError).toMatchObject({ code: 'session_lost' });
   });
 
-  it('an assembled video whose SHA-256 differs from the local one is not marked complete and keeps its bytes', async () => {
+  it('a chunks digest that differs from the local one is not marked complete and keeps its bytes', async () => {
     const h = await setup({ settings: { keepLocalCopy: false } });
     await recordInto(h.outbox, REC_A, 2);
     const orig = h.server.finalize.bind(h.server);
     h.server.finalize = async (req, signal) => {
       const res = await orig(req, signal);
-      return res.status === 'complete' ? { ...res, sha256: 'e'.repeat(64) } : res;
+      return res.status === 'complete' ? { ...res, chunksDigest: 'e'.repeat(64) } : res;
     };
     const out = await h.pipeline.drain('test');
     expect(out.done).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { chunkBytes, recordInto } from './fakes.ts';
+import { chunkBytes, expectedChunksDigest, recordInto } from './fakes.ts';
 import { REC_A, settle, setup, until } from './harness.ts';
 
 const whole = (n: number) => Buffer.concat([...Array(n).keys()].map((i) => new Uint8Array(chunkBytes(i))));
@@ -35,7 +35,7 @@ describe('resume after a crash', () => {
     expect([...h.server.writes.values()]).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     const chunks = await h.outbox.listChunks(REC_A);
     expect(chunks.map((c) => c.attempts)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]); // the abort burned nothing
-    expect((await h.outbox.getRecording(REC_A))!.serverSha256).toBe(createHash('sha256').update(whole(8)).digest('hex'));
+    expect((await h.outbox.getRecording(REC_A))!.completionCheck).toEqual({ by: 'chunks-digest', digest: await expectedChunksDigest(8) });
   });
 
   it("treats 'uploading' left by a dead run as pending, burning no attempt", async () => {

@@ -7,7 +7,7 @@
  * - mean / p95 chunk upload time over chunks with a recorded `uploadMs` (nearest-rank p95);
  * - stop → link: `linkReadyAt − stoppedAt`, the wait the user actually sees after Stop.
  */
-import type { ChunkRecord, RecordingRecord } from '../../shared/outbox/schema.ts';
+import type { OutboxChunk, RecordingRecord } from '../../shared/outbox/schema.ts';
 
 export interface UploadStats {
   chunks: number;
@@ -48,7 +48,7 @@ export function mean(values: readonly number[]): number | null {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-export function chunkStats(chunks: readonly ChunkRecord[]): UploadStats {
+export function chunkStats(chunks: readonly OutboxChunk[]): UploadStats {
   let bytes = 0;
   let attempts = 0;
   let retries = 0;
@@ -82,11 +82,11 @@ export function stopToLinkMs(rec: Pick<RecordingRecord, 'stoppedAt' | 'linkReady
   return Math.max(0, rec.linkReadyAt - rec.stoppedAt);
 }
 
-export function recordingStats(rec: RecordingRecord, chunks: readonly ChunkRecord[]): RecordingStats {
+export function recordingStats(rec: RecordingRecord, chunks: readonly OutboxChunk[]): RecordingStats {
   return { recordingId: rec.id, title: rec.title, createdAt: rec.createdAt, stopToLinkMs: stopToLinkMs(rec), ...chunkStats(chunks) };
 }
 
-export function overallStats(items: readonly { recording: RecordingRecord; chunks: readonly ChunkRecord[] }[]): OverallStats {
+export function overallStats(items: readonly { recording: RecordingRecord; chunks: readonly OutboxChunk[] }[]): OverallStats {
   const all = items.flatMap((i) => i.chunks);
   const links = items.map((i) => stopToLinkMs(i.recording)).filter((v): v is number => v !== null);
   return { recordings: items.length, meanStopToLinkMs: mean(links), ...chunkStats(all) };

@@ -3,7 +3,7 @@
  * it was saved, measured from the recording's start to its last saved chunk (each chunk is
  * written when its timeslice ends, so that is the recorded time that is safe).
  */
-import type { ChunkRecord, RecordingRecord } from '../../shared/outbox/schema.ts';
+import type { OutboxChunk, RecordingRecord } from '../../shared/outbox/schema.ts';
 
 export interface InterruptedTake {
   recordingId: string;
@@ -11,7 +11,7 @@ export interface InterruptedTake {
   savedMs: number;
 }
 
-export function interruptedTake(rec: Pick<RecordingRecord, 'id' | 'createdAt'>, chunks: Pick<ChunkRecord, 'index' | 'createdAt'>[], totalChunks: number): InterruptedTake {
+export function interruptedTake(rec: Pick<RecordingRecord, 'id' | 'createdAt'>, chunks: Pick<OutboxChunk, 'index' | 'createdAt'>[], totalChunks: number): InterruptedTake {
   const saved = chunks.filter((c) => c.index < totalChunks);
   const last = saved.reduce((m, c) => Math.max(m, c.createdAt), rec.createdAt);
   return { recordingId: rec.id, totalChunks, savedMs: Math.max(0, last - rec.createdAt) };

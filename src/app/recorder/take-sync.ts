@@ -42,6 +42,7 @@ export class TakeSync {
   private posterAttempts = 0;
   private off: (() => void) | null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retired = false;
 
   constructor(
     readonly recordingId: string,
@@ -87,6 +88,7 @@ export class TakeSync {
       this.title = { kind: 'error', message: describeSaveError(e) };
     }
     this.deps.onChange();
+    this.disposeIfIdle();
   }
 
   async copyLink(): Promise<void> {
@@ -104,6 +106,30 @@ export class TakeSync {
     this.off?.();
     this.off = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /**
+   * The take left the screen (closed, or replaced by another take): no more link copying, and
+   * the progress subscription ends as soon as nothing is left to send — at once, or once a title
+   * typed before the server knew the recording, or the poster, has gone (or given up).
+   */
+  retire(): void {
+    this.retired = true;
+    this.copyWhenReady = false;
+    this.disposeIfIdle();
+  }
+
+  /** Whether it still listens to the progress feed (for tests and the controller). */
+  get listening(): boolean {
+    return this.off !== null;
+  }
+
+  private disposeIfIdle(): void {
+    if (!this.retired) return;
+    const titleBusy = this.title.kind === 'pending' || this.title.kind === 'saving';
+    const posterBusy = this.poster === 'waiting' || this.poster === 'sending' || this.retryTimer !== null;
+    if (!titleBusy && !posterBusy) this.dispose();
   }
 
   private seen(p: RecordingProgress | undefined): void {
@@ -140,11 +166,13 @@ export class TakeSync {
       // A missing poster only costs a thumbnail: retry a few times, spaced out, then leave it.
       if (this.posterAttempts < POSTER_ATTEMPTS && this.off) {
         this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
           this.poster = 'waiting';
           void this.maybeSendPoster();
         }, 2000 * 2 ** this.posterAttempts);
       }
     }
     this.deps.onChange();
+    this.disposeIfIdle();
   }
 }

@@ -12,7 +12,7 @@ export const OUTBOX_ERRORS = {
   invalid_argument: 'An argument is out of range.',
   storage_failed: 'IndexedDB failed to complete the operation.',
   // Recorded in a recording's lastError by the upload pipeline:
-  assembled_mismatch: "The server's assembled video does not have the SHA-256 of the local recording; the local copy is kept.",
+  assembled_mismatch: "The server's copy does not match this recording (their digests differ), so the copy on this device is kept. Press Retry, or download it from the Library.",
   session_lost: 'The server lost the upload session again after a re-init; the chunks are kept.',
 } as const satisfies Record<string, string>;
 

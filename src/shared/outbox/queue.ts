@@ -6,12 +6,20 @@
  */
 import type { IDBPTransaction, StoreNames } from 'idb';
 import { OutboxError, translateStorageError } from './errors.ts';
-import type { ChunkRecord, ChunkState, LastError, OutboxDatabase, OutboxSchema, RecordingRecord } from './schema.ts';
+import type { CompletionCheck, OutboxChunk, ChunkState, LastError, OutboxDatabase, OutboxSchema, RecordingRecord } from './schema.ts';
 
 type Stores = StoreNames<OutboxSchema>;
 type WriteTx<S extends Stores[]> = IDBPTransaction<OutboxSchema, S, 'readwrite'>;
 
 export type ChunkCounts = Record<ChunkState, number>;
+
+/** A chunk waiting for the server: failed (shown so) or pending in backoff, and when it is due. */
+export interface ChunkWait {
+  recordingId: string;
+  index: number;
+  failed: boolean;
+  at: number;
+}
 
 /** Server-side facts the pipeline records on a recording (never its local capture state). */
 export type RecordingPatch = Partial<
@@ -26,6 +34,7 @@ export type RecordingPatch = Partial<
     | 'finalizedAt'
     | 'lastError'
     | 'localSha256'
+    | 'localChunksDigest'
   >
 >;
 
@@ -109,17 +118,17 @@ export class OutboxQueue {
    * for the server (a failed chunk with a `nextAttemptAt`; one without needs the user). Returns
    * them with their bytes.
    */
-  async claimReadyChunks(recordingId: string, limit: number, now: number): Promise<ChunkRecord[]> {
+  async claimReadyChunks(recordingId: string, limit: number, now: number): Promise<OutboxChunk[]> {
     if (limit <= 0) return [];
     return this.write(['chunks'], async (tx) => {
-      const out: ChunkRecord[] = [];
+      const out: OutboxChunk[] = [];
       const idx = tx.objectStore('chunks').index('by-recording-state');
       for (const state of ['pending', 'failed'] as const) {
         for (let c = await idx.openCursor([recordingId, state]); c && out.length < limit; c = await c.continue()) {
           if (c.value.data === null) continue;
           const due = c.value.nextAttemptAt === null ? state === 'pending' : c.value.nextAttemptAt <= now;
           if (!due) continue;
-          const claimed: ChunkRecord = { ...c.value, state: 'uploading' };
+          const claimed: OutboxChunk = { ...c.value, state: 'uploading' };
           await c.update(claimed);
           out.push(claimed);
         }
@@ -144,27 +153,29 @@ export class OutboxQueue {
 
   /**
    * Every chunk that waits for the server — pending in backoff, or failed with a next attempt —
-   * becomes due at `now` (a wake-up: the server answered again, online, sync, start-up). Failed
-   * chunks without a next attempt need the user and are left alone. Returns how many were moved
-   * and which failed chunks wait.
+   * becomes due at `now` (a wake-up: the server answered again, online, sync, start-up), or at the
+   * time the server asked for with Retry-After if that is later. Failed chunks without a next
+   * attempt need the user and are left alone. Returns how many were moved and when each waiting
+   * chunk is due now.
    */
-  async rearmWaiting(now: number): Promise<{ rearmed: number; failedWaiting: { recordingId: string; index: number }[] }> {
+  async rearmWaiting(now: number): Promise<{ rearmed: number; waiting: ChunkWait[] }> {
     return this.write(['chunks'], async (tx) => {
       let rearmed = 0;
-      const failedWaiting: { recordingId: string; index: number }[] = [];
+      const waiting: ChunkWait[] = [];
       const byState = tx.objectStore('chunks').index('by-state');
       for (const state of ['pending', 'failed'] as const) {
         for (let c = await byState.openCursor(state); c; c = await c.continue()) {
           const t = c.value.nextAttemptAt;
           if (t === null || c.value.data === null) continue;
-          if (state === 'failed') failedWaiting.push({ recordingId: c.value.recordingId, index: c.value.index });
-          if (t > now) {
-            await c.update({ ...c.value, nextAttemptAt: now });
+          const due = Math.max(now, c.value.notBefore ?? 0);
+          if (t > due) {
+            await c.update({ ...c.value, nextAttemptAt: due });
             rearmed++;
           }
+          waiting.push({ recordingId: c.value.recordingId, index: c.value.index, failed: state === 'failed', at: Math.min(t, due) });
         }
       }
-      return { rearmed, failedWaiting };
+      return { rearmed, waiting };
     });
   }
 
@@ -175,6 +186,7 @@ export class OutboxQueue {
       state: 'uploaded',
       attempts: c.attempts + 1,
       nextAttemptAt: null,
+      notBefore: null,
       lastError: null,
       uploadedAt: info.at,
       uploadMs: info.uploadMs,
@@ -182,19 +194,21 @@ export class OutboxQueue {
   }
 
   /**
-   * Back to pending. `burn` counts the attempt (a real failure) or not (offline, 401, aborted).
-   * `nextAttemptAt` is the backoff deadline, or null to be eligible at once.
+   * Back to pending. `burn` counts the attempt (a real failure) or not (offline, 401, aborted);
+   * `resetAttempts` starts the count again (the user's Retry). `nextAttemptAt` is the backoff
+   * deadline, or null to be eligible at once; `notBefore` the server's Retry-After deadline.
    */
   async markChunkRetry(
     recordingId: string,
     index: number,
-    opts: { burn: boolean; nextAttemptAt: number | null; error: LastError | null },
-  ): Promise<ChunkRecord | null> {
+    opts: { burn: boolean; nextAttemptAt: number | null; error: LastError | null; notBefore?: number | null; resetAttempts?: boolean },
+  ): Promise<OutboxChunk | null> {
     return this.updateChunk(recordingId, index, (c) => ({
       ...c,
       state: 'pending',
-      attempts: c.attempts + (opts.burn ? 1 : 0),
+      attempts: opts.resetAttempts ? 0 : c.attempts + (opts.burn ? 1 : 0),
       nextAttemptAt: opts.nextAttemptAt,
+      notBefore: opts.notBefore ?? null,
       lastError: opts.error ?? c.lastError,
     }));
   }
@@ -207,13 +221,14 @@ export class OutboxQueue {
     recordingId: string,
     index: number,
     error: LastError,
-    opts: { burn?: boolean; nextAttemptAt?: number | null } = {},
+    opts: { burn?: boolean; nextAttemptAt?: number | null; notBefore?: number | null } = {},
   ): Promise<void> {
     await this.updateChunk(recordingId, index, (c) => ({
       ...c,
       state: 'failed',
       attempts: c.attempts + (opts.burn === false ? 0 : 1),
       nextAttemptAt: opts.nextAttemptAt ?? null,
+      notBefore: opts.notBefore ?? null,
       lastError: error,
     }));
   }
@@ -226,7 +241,7 @@ export class OutboxQueue {
       for (let c = await store.index('by-state').openCursor('failed'); c; c = await c.continue()) {
         if (recordingId !== undefined && c.value.recordingId !== recordingId) continue;
         if (c.value.data === null) continue;
-        await c.update({ ...c.value, state: 'pending', attempts: 0, nextAttemptAt: null });
+        await c.update({ ...c.value, state: 'pending', attempts: 0, nextAttemptAt: null, notBefore: null });
         n++;
       }
       return n;
@@ -258,18 +273,18 @@ export class OutboxQueue {
   }
 
   /**
-   * The server reported the assembled video complete with a SHA-256 equal to the local one:
-   * the recording is complete; its chunk bytes are released unless the user keeps a local copy.
+   * The server reported the video complete with a digest equal to the local one (`check`): the
+   * recording is complete; its chunk bytes are released unless the user keeps a local copy.
    */
   async completeRecording(
     id: string,
-    result: { serverSha256: string; serverSize: number; shareUrl: string; videoUrl: string; at: number; release: boolean },
+    result: { check: CompletionCheck; serverSize: number; shareUrl: string; videoUrl: string; at: number; release: boolean },
   ): Promise<RecordingRecord> {
     return this.write(['recordings', 'chunks'], async (tx) => {
       const rec = await tx.objectStore('recordings').get(id);
       if (!rec) throw new OutboxError('recording_not_found', { recordingId: id });
-      // The assembled SHA-256 equals the local concatenation's, which proves every chunk is
-      // held, including any whose own answer was lost or failed: they count as uploaded now.
+      // The server's digest equals the local one, which proves every chunk is held, including
+      // any whose own answer was lost or failed: they count as uploaded now.
       let localBytes = rec.localBytes;
       const store = tx.objectStore('chunks');
       for (let c = await store.index('by-recording').openCursor(id); c; c = await c.continue()) {
@@ -282,7 +297,7 @@ export class OutboxQueue {
       const next: RecordingRecord = {
         ...rec,
         state: 'complete',
-        serverSha256: result.serverSha256,
+        completionCheck: result.check,
         serverSize: result.serverSize,
         shareUrl: result.shareUrl,
         videoUrl: result.videoUrl,
@@ -304,8 +319,8 @@ export class OutboxQueue {
   private async updateChunk(
     recordingId: string,
     index: number,
-    change: (c: ChunkRecord) => ChunkRecord,
-  ): Promise<ChunkRecord | null> {
+    change: (c: OutboxChunk) => OutboxChunk,
+  ): Promise<OutboxChunk | null> {
     return this.write(['recordings', 'chunks'], async (tx) => {
       const chunks = tx.objectStore('chunks');
       const before = await chunks.get([recordingId, index]);

@@ -12,8 +12,12 @@ import type { Settings } from '../settings.ts';
 import type { IndexRange } from '../ranges.ts';
 
 export const OUTBOX_DB_NAME = 'outbox-recorder';
-/** v2 (additive): chunks index `by-recording-state` for cheap per-recording counts. */
-export const OUTBOX_DB_VERSION = 2;
+/**
+ * v2 (additive): chunks index `by-recording-state` for cheap per-recording counts.
+ * v3: a recording says which digest proved its completion (`completionCheck`, replacing
+ * `serverSha256`) and keeps its local chunks digest (`localChunksDigest`).
+ */
+export const OUTBOX_DB_VERSION = 3;
 
 export type RecordingState =
   /** MediaRecorder is still producing chunks. */
@@ -24,6 +28,16 @@ export type RecordingState =
   | 'complete'
   /** The recording ended abnormally (e.g. quota) — still uploaded and finalized with what was saved. */
   | 'interrupted';
+
+/**
+ * What proved that the server holds exactly what was recorded, before any local byte was
+ * released: the chunks digest (src/shared/chunks-digest.ts), or — from a server that sends none —
+ * the SHA-256 of the whole recording. `digest` is the value both ends computed (equal).
+ */
+export interface CompletionCheck {
+  by: 'chunks-digest' | 'sha256';
+  digest: string;
+}
 
 export interface LastError {
   code: string;
@@ -51,10 +65,16 @@ export interface RecordingRecord {
   videoUrl: string | null;
   /** Chunk indices the server reported holding at the last status/finalize. */
   serverChunks: IndexRange[] | null;
-  /** SHA-256 and size of the assembled video as the server reported at completion. */
-  serverSha256: string | null;
+  /** v3: the digest that proved completion (null until complete). */
+  completionCheck: CompletionCheck | null;
+  /** Size of the recorded bytes as the server reported at completion. */
   serverSize: number | null;
-  /** SHA-256 of the concatenated local chunks, computed when the recording stopped. */
+  /**
+   * v3: chunks digest of the local copy — each chunk's bytes hashed again when the recording
+   * stopped, so a local copy that changed since capture no longer matches the server's.
+   */
+  localChunksDigest: string | null;
+  /** SHA-256 of the concatenated local chunks; computed only to check a server that sends no chunks digest. */
   localSha256: string | null;
   /** Missing indices from the last *incomplete* finalize answer. */
   missing: number[] | null;
@@ -74,7 +94,7 @@ export interface RecordingRecord {
 
 export type ChunkState = 'pending' | 'uploading' | 'uploaded' | 'failed';
 
-export interface ChunkRecord {
+export interface OutboxChunk {
   recordingId: string;
   index: number;
   /** Chunk bytes; null once released after the server confirmed the whole recording. */
@@ -90,6 +110,12 @@ export interface ChunkRecord {
    * an answer waiting cannot change and waits for the user's Retry.
    */
   nextAttemptAt: number | null;
+  /**
+   * The earliest next attempt the server asked for (its Retry-After, RFC 9110 §10.2.3): wake-ups
+   * (a 2xx, online, sync, start-up) do not bring the attempt before it; the user's Retry does.
+   * Absent on chunks written before it existed (no schema change: nothing indexes it).
+   */
+  notBefore?: number | null;
   lastError: LastError | null;
   createdAt: number;
   uploadedAt: number | null;
@@ -112,7 +138,7 @@ export interface OutboxSchema extends DBSchema {
   };
   chunks: {
     key: [string, number];
-    value: ChunkRecord;
+    value: OutboxChunk;
     indexes: {
       'by-recording': string;
       /** [state, recordingCreatedAt-independent] lookup of pending/failed chunks. */
@@ -140,6 +166,10 @@ export function upgradeOutbox(
   _newVersion: number | null,
   tx: IDBPTransaction<OutboxSchema, StoreNames<OutboxSchema>[], 'versionchange'>,
 ): void {
+  // Data rewrites run one after another (two cursors over one store would overwrite each other's
+  // updates). IDB requests issued here keep the versionchange transaction alive until they finish;
+  // a failed request aborts the upgrade, so openDB rejects.
+  let rewrites = Promise.resolve();
   if (oldVersion < 1) {
     const recordings = db.createObjectStore('recordings', { keyPath: 'id' });
     recordings.createIndex('by-createdAt', 'createdAt');
@@ -150,14 +180,30 @@ export function upgradeOutbox(
   }
   if (oldVersion < 2) {
     // Additive: a new index and two aggregate fields, backfilled from the chunks already held.
-    // IDB requests issued here keep the versionchange transaction alive until they finish.
     const chunks = tx.objectStore('chunks');
     chunks.createIndex('by-recording-state', ['recordingId', 'state']);
-    if (oldVersion >= 1) {
-      backfillByteTotals(tx).catch(() => {
-        // A failed request has already aborted the upgrade, so openDB rejects; nothing to add.
-      });
-    }
+    if (oldVersion >= 1) rewrites = rewrites.then(() => backfillByteTotals(tx));
+  }
+  if (oldVersion >= 1 && oldVersion < 3) {
+    // A rename: `serverSha256` (always the whole recording's SHA-256 before v3) becomes the
+    // completion check it was; the local chunks digest is computed when next needed.
+    rewrites = rewrites.then(() => renameCompletionFields(tx));
+  }
+  rewrites.catch(() => {
+    // The failed request has already aborted the upgrade; nothing to add.
+  });
+}
+
+async function renameCompletionFields(
+  tx: IDBPTransaction<OutboxSchema, StoreNames<OutboxSchema>[], 'versionchange'>,
+): Promise<void> {
+  for (let c = await tx.objectStore('recordings').openCursor(); c; c = await c.continue()) {
+    const { serverSha256, ...rest } = c.value as RecordingRecord & { serverSha256?: string | null };
+    await c.update({
+      ...rest,
+      completionCheck: rest.completionCheck ?? (serverSha256 ? { by: 'sha256', digest: serverSha256 } : null),
+      localChunksDigest: rest.localChunksDigest ?? null,
+    });
   }
 }
 

@@ -4,15 +4,16 @@
  * and resolves only after it committed, so a chunk is durable before it is announced.
  * Queue operations for the pipeline live in queue.ts; this class exposes both.
  */
+import { chunksDigestHex } from '../chunks-digest.ts';
 import { sha256Hex } from '../digest.ts';
 import { Settings, DEFAULT_SETTINGS } from '../settings.ts';
 import { OutboxError } from './errors.ts';
 import { openOutboxDatabase, type OpenOptions } from './open.ts';
 import { OutboxQueue } from './queue.ts';
 import { Sha256Stream } from './sha256-stream.ts';
-import type { ChunkRecord, OutboxDatabase, RecordingRecord } from './schema.ts';
+import type { OutboxChunk, OutboxDatabase, RecordingRecord } from './schema.ts';
 
-export type { ChunkRecord, RecordingRecord } from './schema.ts';
+export type { OutboxChunk, RecordingRecord } from './schema.ts';
 
 export interface OutboxOptions extends OpenOptions {
   /** Wall clock for createdAt/updatedAt; injected so tests are deterministic. */
@@ -47,8 +48,9 @@ export class Outbox extends OutboxQueue {
       shareUrl: null,
       videoUrl: null,
       serverChunks: null,
-      serverSha256: null,
+      completionCheck: null,
       serverSize: null,
+      localChunksDigest: null,
       localSha256: null,
       missing: null,
       finalizedAt: null,
@@ -73,10 +75,10 @@ export class Outbox extends OutboxQueue {
    * The same index again is a no-op with identical bytes and `chunk_exists` otherwise.
    * QuotaExceededError surfaces as `quota_exceeded` so the recorder can stop cleanly.
    */
-  async addChunk(recordingId: string, index: number, data: ArrayBuffer): Promise<ChunkRecord> {
+  async addChunk(recordingId: string, index: number, data: ArrayBuffer): Promise<OutboxChunk> {
     if (!Number.isInteger(index) || index < 0) throw new OutboxError('invalid_argument', { index });
     const sha256 = await sha256Hex(data);
-    const chunk: ChunkRecord = {
+    const chunk: OutboxChunk = {
       recordingId,
       index,
       data,
@@ -112,8 +114,8 @@ export class Outbox extends OutboxQueue {
   }
 
   /**
-   * Records the end of capture and the SHA-256 of the local concatenation (kept, to check the
-   * server's assembled video against). The hash is null while chunks below totalChunks are missing.
+   * Records the end of capture and the local chunks digest (kept, to check the server's against
+   * before any local byte is released). The digest is null while chunks below totalChunks are missing.
    */
   async stopRecording(
     recordingId: string,
@@ -128,13 +130,35 @@ export class Outbox extends OutboxQueue {
       const at = this.now();
       await tx.objectStore('recordings').put({ ...rec, state, totalChunks, stoppedAt: rec.stoppedAt ?? at, updatedAt: at });
     });
-    const localSha256 = await this.computeLocalSha256(recordingId, totalChunks);
-    return this.patchRecording(recordingId, { localSha256 });
+    const localChunksDigest = await this.computeLocalChunksDigest(recordingId, totalChunks);
+    return this.patchRecording(recordingId, { localChunksDigest });
   }
 
   /**
-   * SHA-256 of chunks 0..total-1 concatenated, streamed one chunk at a time inside one read
-   * transaction (the hash is synchronous, so the cursor never waits on anything but IDB).
+   * The chunks digest (src/shared/chunks-digest.ts) of chunks 0..total-1 as held here. Each
+   * chunk's bytes are hashed again rather than trusting the SHA-256 stored beside them at capture:
+   * a local copy that changed since (storage corruption) then no longer matches what the server
+   * verified, and its completion is refused (`assembled_mismatch`), as the whole-recording SHA-256
+   * refused it before. A chunk already released (a completed recording) contributes its stored
+   * SHA-256. Hashing is synchronous inside one read transaction (it must not auto-commit).
+   * Null while an index is missing.
+   */
+  async computeLocalChunksDigest(recordingId: string, totalChunks: number): Promise<string | null> {
+    const digests: string[] = [];
+    const tx = this.db.transaction('chunks');
+    for (let c = await tx.store.index('by-recording').openCursor(recordingId); c; c = await c.continue()) {
+      if (c.value.index >= totalChunks) break;
+      if (c.value.index !== digests.length) return null;
+      digests.push(c.value.data === null ? c.value.sha256 : new Sha256Stream().update(c.value.data).digestHex());
+    }
+    await tx.done;
+    return digests.length === totalChunks ? chunksDigestHex(digests) : null;
+  }
+
+  /**
+   * SHA-256 of chunks 0..total-1 concatenated (for a server that sends no chunks digest), streamed
+   * one chunk at a time inside one read transaction (the hash is synchronous, so the cursor never
+   * waits on anything but IDB).
    */
   async computeLocalSha256(recordingId: string, totalChunks: number): Promise<string | null> {
     const hash = new Sha256Stream();
@@ -160,7 +184,7 @@ export class Outbox extends OutboxQueue {
   }
 
   /** In index order. */
-  async listChunks(recordingId: string): Promise<ChunkRecord[]> {
+  async listChunks(recordingId: string): Promise<OutboxChunk[]> {
     return this.db.getAllFromIndex('chunks', 'by-recording', recordingId);
   }
 

@@ -4,7 +4,7 @@
  * which).
  */
 import { sha256Hex } from '../../shared/digest.ts';
-import type { ChunkRecord, RecordingRecord } from '../../shared/outbox/schema.ts';
+import type { OutboxChunk, RecordingRecord } from '../../shared/outbox/schema.ts';
 import type { Settings } from '../../shared/settings.ts';
 import type { FailureHandler } from './failure-handler.ts';
 import type { PipelinePorts } from './ports.ts';
@@ -27,10 +27,11 @@ export class ChunkUploader {
   constructor(private readonly d: ChunkUploaderDeps) {}
 
   /** Never rejects: every outcome ends in an outbox transition (or, on storage failure, a log). */
-  async upload(rec: RecordingRecord, chunk: ChunkRecord): Promise<void> {
+  async upload(rec: RecordingRecord, chunk: OutboxChunk): Promise<void> {
     const { outbox, transport, clock, logger } = this.d.ports;
     const sessionId = rec.sessionId;
     const where = { recordingId: rec.id, index: chunk.index };
+    const press = this.d.state.pressMark(rec.id);
     try {
       if (sessionId === null || chunk.data === null) throw new Error('claimed chunk without session or bytes');
       if (chunk.attempts === 0) logger.info({ ...where, size: chunk.size }, 'chunk-queued');
@@ -48,7 +49,7 @@ export class ChunkUploader {
       logger.info({ ...where, attempts: chunk.attempts + 1, uploadMs: at - t0, duplicate: res.duplicate }, 'chunk-uploaded');
     } catch (e) {
       try {
-        await this.onFailure(rec, chunk, e);
+        await this.onFailure(rec, chunk, e, press);
       } catch (storageError) {
         // The chunk stays `uploading`; the next drain's stale reset puts it back to pending.
         logger.error({ ...where, err: String(storageError) }, 'outbox-write-failed');
@@ -64,14 +65,23 @@ export class ChunkUploader {
     }
   }
 
-  private async onFailure(rec: RecordingRecord, chunk: ChunkRecord, e: unknown): Promise<void> {
-    const { outbox } = this.d.ports;
+  private async onFailure(rec: RecordingRecord, chunk: OutboxChunk, e: unknown, press: number): Promise<void> {
+    const { outbox, logger } = this.d.ports;
     const attempts = chunk.attempts + 1;
     const r = await this.d.failures.resolve(
       e,
       { op: 'chunk', recordingId: rec.id, sessionId: rec.sessionId, index: chunk.index, attempts, localCorrupt: await this.corruptLocally(chunk, e) },
       this.d.settings,
     );
+    if (r.kind !== 'hold' && this.d.state.pressMark(rec.id) !== press) {
+      // The user pressed Retry while this try was in flight: their press found nothing failed to
+      // reset, so it applies now — one more try at once, attempts counted afresh, any wait dropped.
+      await outbox.markChunkRetry(rec.id, chunk.index, { burn: false, resetAttempts: true, nextAttemptAt: null, error: r.error });
+      this.d.state.chunkSettled(rec.id, chunk.index);
+      this.d.state.setError(rec.id, null);
+      logger.info({ recordingId: rec.id, index: chunk.index }, 'retry-pressed-in-flight');
+      return;
+    }
     switch (r.kind) {
       case 'hold':
         await outbox.markChunkRetry(rec.id, chunk.index, { burn: false, nextAttemptAt: null, error: null });
@@ -79,8 +89,9 @@ export class ChunkUploader {
       case 'retry': {
         const info = { index: chunk.index, attempt: attempts, maxAttempts: this.d.settings.maxAttempts, nextAttemptAt: r.nextAttemptAt };
         // Exhausted chunks are stored as failed *with* a next attempt: shown failed, never given up.
-        if (r.exhausted) await outbox.markChunkFailed(rec.id, chunk.index, r.error, { nextAttemptAt: r.nextAttemptAt });
-        else await outbox.markChunkRetry(rec.id, chunk.index, { burn: true, nextAttemptAt: r.nextAttemptAt, error: r.error });
+        const { nextAttemptAt, notBefore } = r;
+        if (r.exhausted) await outbox.markChunkFailed(rec.id, chunk.index, r.error, { nextAttemptAt, notBefore });
+        else await outbox.markChunkRetry(rec.id, chunk.index, { burn: true, nextAttemptAt, notBefore, error: r.error });
         this.d.state.chunkWaits(rec.id, info, r.exhausted);
         return;
       }
@@ -96,7 +107,7 @@ export class ChunkUploader {
    * (waiting helps) or the bytes kept here changed since they were hashed at capture (storage
    * corruption: re-sending can never succeed). Only re-hashing the local copy tells which.
    */
-  private async corruptLocally(chunk: ChunkRecord, e: unknown): Promise<boolean> {
+  private async corruptLocally(chunk: OutboxChunk, e: unknown): Promise<boolean> {
     if (!(e instanceof TransportError) || e.kind !== 'http' || e.code !== 'digest_mismatch' || chunk.data === null) return false;
     return (await sha256Hex(chunk.data)) !== chunk.sha256;
   }

@@ -16,13 +16,16 @@ import type { UploadState } from './upload-state.ts';
 export type Resolution =
   /** Put the item back untouched (aborted, offline, auth held, a lost session being recovered). */
   | { kind: 'hold' }
-  /** Try again at `nextAttemptAt`; `exhausted` items show as failed meanwhile. */
-  | { kind: 'retry'; nextAttemptAt: number; exhausted: boolean; error: LastError }
+  /**
+   * Try again at `nextAttemptAt`; `exhausted` items show as failed meanwhile. `notBefore`: the
+   * server asked for this wait (Retry-After), which no wake-up shortens, only the user's Retry.
+   */
+  | { kind: 'retry'; nextAttemptAt: number; exhausted: boolean; error: LastError; notBefore: number | null }
   /** Waiting cannot help: failed, kept, until the user acts. `error.message` is for the user. */
   | { kind: 'fail'; error: LastError };
 
 export interface FailedItem {
-  op: 'chunk' | 'init' | 'finalize';
+  op: 'chunk' | 'init' | 'finalize' | 'status';
   recordingId: string;
   /** The session the failed request used (for telling a new loss from one already recovered). */
   sessionId: string | null;
@@ -70,7 +73,9 @@ export class FailureHandler {
         const fields = { ...where, attempt: item.attempts, maxAttempts: settings.maxAttempts, delayMs: action.delayMs, code, exhausted: action.exhausted };
         logger.warn(fields, item.op === 'chunk' ? 'chunk-retry' : 'op-retry');
         if (action.exhausted) this.state.setError(item.recordingId, error);
-        return { kind: 'retry', nextAttemptAt: clock.now() + action.delayMs, exhausted: action.exhausted, error };
+        const retryAfterMs = e instanceof TransportError ? e.retryAfterMs : null;
+        const notBefore = retryAfterMs !== null && retryAfterMs > 0 ? clock.now() + retryAfterMs : null;
+        return { kind: 'retry', nextAttemptAt: clock.now() + action.delayMs, exhausted: action.exhausted, error, notBefore };
       }
       case 'fail': {
         const error = { code: action.code, message: action.words, at: clock.now(), ...status };

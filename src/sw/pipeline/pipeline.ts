@@ -91,6 +91,7 @@ export class UploadPipeline {
    * those that needed the user — back to pending with attempts reset, operations forgotten.
    */
   async retry(recordingId?: string): Promise<void> {
+    this.state.retryPressed(recordingId);
     const n = await this.ports.outbox.resetFailed(recordingId);
     this.ops.forget(recordingId);
     this.state.forget(recordingId);
@@ -101,13 +102,14 @@ export class UploadPipeline {
 
   /**
    * A wake-up that suggests the server may answer again (start, online, sync, a 2xx): everything
-   * waiting for it — backed-off chunks, exhausted ones, init/finalize — is due now. Answers that
-   * need the user stay failed.
+   * waiting for it — backed-off chunks, exhausted ones, init/finalize — is due now, except what the
+   * server itself asked to wait (Retry-After), which stays due when it asked. Answers that need the
+   * user stay failed.
    */
   async wakeAll(why: string): Promise<void> {
     const now = this.ports.clock.now();
-    const { rearmed, failedWaiting } = await this.ports.outbox.rearmWaiting(now);
-    this.state.allDue(now, failedWaiting);
+    const { rearmed, waiting } = await this.ports.outbox.rearmWaiting(now);
+    this.state.allDue(now, waiting);
     this.ops.allDue(now);
     if (rearmed > 0) this.ports.logger.info({ why, chunks: rearmed }, 're-armed');
     this.emit();

@@ -26,7 +26,7 @@ export interface ProgressInput {
 
 const pct = (done: number, total: number) => (total === 0 ? 100 : Math.round((done / total) * 10000) / 100);
 
-function phaseOf(i: ProgressInput, rec: RecordingRecord, c: ChunkCounts, waiting: number, opWaits: boolean): RecordingPhase {
+function phaseOf(i: ProgressInput, rec: RecordingRecord, c: ChunkCounts, waiting: number, opWaits: boolean, failedOp: boolean): RecordingPhase {
   if (rec.state === 'complete') return 'complete';
   if (i.state.finalizing.has(rec.id)) return 'finalizing';
   const work = c.pending + c.uploading;
@@ -39,6 +39,9 @@ function phaseOf(i: ProgressInput, rec: RecordingRecord, c: ChunkCounts, waiting
   if (rec.state === 'recording') return 'recording';
   if (c.failed > 0) return rec.missing && rec.missing.length > 0 ? 'incomplete' : 'failed';
   if (rec.missing && rec.missing.length > 0) return 'incomplete';
+  // Every chunk is on the server, but an operation on the whole recording failed for good (a
+  // completion check that did not match, a session the server discarded): say so, not "finishing".
+  if (failedOp) return 'failed';
   return 'finalizing';
 }
 
@@ -54,7 +57,7 @@ export function buildSnapshot(i: ProgressInput): ProgressSnapshot {
     return {
       recordingId: rec.id,
       title: rec.title,
-      phase: phaseOf(i, rec, c, waiting, opWaits),
+      phase: phaseOf(i, rec, c, waiting, opWaits, stored !== undefined && stored !== null),
       uploaded: c.uploaded,
       totalQueued,
       pending: c.pending,

@@ -1,21 +1,27 @@
 /**
  * Per-recording server operations: init (deferred while offline; idempotent by recordingId),
  * finalize (repeated when its answer was lost; idempotent on the server), recovery of a lost
- * session, and the completion check of the assembled video's SHA-256.
+ * session, and the completion check: local bytes are released only when the server's chunks
+ * digest equals the one computed here from the local chunks (docs/API.md "Which digest proves
+ * what"); from a server that sends none, its SHA-256 of the recording is compared instead; when
+ * the server sent neither yet, the video's status is asked again (with backoff) until it does —
+ * a recording is never called complete unchecked.
  *
  * Choice on init's `chunks` (what the server already holds): it is recorded, but no local chunk
  * is marked uploaded from it, because a range carries no SHA-256. A pending chunk is simply
  * re-sent; the server answers a duplicate with its own SHA-256, which we verify. A lost answer
  * therefore costs one chunk of bandwidth, never an unverified confirmation.
  */
+import type { VideoStatus } from '../../shared/api.ts';
 import { USER_ACTION_FAILURES } from '../../shared/errors.ts';
 import { countInRanges } from '../../shared/ranges.ts';
 import type { ChunkCounts } from '../../shared/outbox/queue.ts';
-import type { LastError, RecordingRecord } from '../../shared/outbox/schema.ts';
+import type { CompletionCheck, LastError, RecordingRecord } from '../../shared/outbox/schema.ts';
 import type { Settings } from '../../shared/settings.ts';
 import { OUTBOX_ERRORS } from '../../shared/outbox/errors.ts';
 import type { FailureHandler } from './failure-handler.ts';
 import { missingIndices } from './missing.ts';
+import { jitteredDelayMs } from './policy.ts';
 import type { PipelinePorts } from './ports.ts';
 import type { UploadState } from './upload-state.ts';
 
@@ -31,9 +37,22 @@ export interface SessionOpsDeps {
   onServerAnswered(): Promise<void>;
 }
 
+/** What the server said of a complete video: finalize's answer, or the video's status. */
+export interface ServerCompletion {
+  /** SHA-256 over the ordered chunk SHA-256s; absent from servers that predate it. */
+  chunksDigest: string | null;
+  /** SHA-256 of the recorded bytes; null while the server computes it after completion. */
+  sha256: string | null;
+  size: number;
+  shareUrl: string;
+  videoUrl: string;
+}
+
 interface Backoff {
   attempts: number;
   nextAt: number;
+  /** The server's Retry-After deadline: wake-ups do not bring the next try before it. */
+  notBefore: number | null;
 }
 
 export class SessionOps {
@@ -45,6 +64,8 @@ export class SessionOps {
   private readonly finalizedAt = new Map<string, number>();
   private readonly reinited = new Set<string>();
   private readonly lossChain = new Map<string, Promise<boolean>>();
+  /** Complete on the server, but with no digest to check yet: recordingId → status polls made. */
+  private readonly unchecked = new Map<string, number>();
 
   constructor(private readonly d: SessionOpsDeps) {}
 
@@ -55,9 +76,13 @@ export class SessionOps {
     for (const s of [this.givenUp, this.reinited]) for (const k of [...s]) if (hit(k)) s.delete(k);
   }
 
-  /** A wake-up (start, online, sync, a 2xx): every backed-off operation is due now. */
+  /** A wake-up (start, online, sync, a 2xx): every backed-off operation is due now, or at its Retry-After. */
   allDue(now: number): void {
-    for (const b of this.backoff.values()) b.nextAt = Math.min(b.nextAt, now);
+    for (const [key, b] of this.backoff) {
+      b.nextAt = Math.min(b.nextAt, Math.max(now, b.notBefore ?? 0));
+      const recordingId = key.slice(key.indexOf(':') + 1);
+      if (this.d.state.opWaiting.has(recordingId)) this.d.state.opWaiting.set(recordingId, b.nextAt);
+    }
   }
 
   confirmed(recordingId: string): void {
@@ -73,6 +98,7 @@ export class SessionOps {
   /** Whether this recording still has init or finalize work this pipeline could do. */
   needsWork(rec: RecordingRecord, c: ChunkCounts): boolean {
     if (rec.sessionId === null) return !this.givenUp.has(`init:${rec.id}`);
+    if (this.unchecked.has(rec.id)) return !this.givenUp.has(`status:${rec.id}`);
     return this.finalizeDue(rec, c);
   }
 
@@ -80,6 +106,7 @@ export class SessionOps {
     const key = `init:${rec.id}`;
     if (!this.ready(key)) return false;
     const { outbox, transport, logger } = this.d.ports;
+    const press = this.d.state.pressMark(rec.id);
     try {
       const st = await transport.init(
         {
@@ -105,13 +132,11 @@ export class SessionOps {
         lastError: null,
       });
       logger.info({ recordingId: rec.id, sessionId: st.sessionId, serverHolds: countInRanges(st.chunks) }, 'session-init');
-      if (st.state === 'complete' && st.sha256 !== null) {
-        await this.complete(rec.id, { sha256: st.sha256, size: st.bytes, shareUrl: st.shareUrl, videoUrl: st.videoUrl ?? '' }, settings);
-      }
+      if (st.state === 'complete') await this.complete(rec.id, completionOf(st), settings);
       this.d.emit();
       return true;
     } catch (e) {
-      await this.failed(key, rec.id, rec.sessionId, e, settings);
+      await this.failed(key, rec.id, rec.sessionId, e, settings, press);
       return false;
     }
   }
@@ -121,6 +146,7 @@ export class SessionOps {
     const { outbox, transport, logger, clock } = this.d.ports;
     const rec = await outbox.getRecording(recordingId);
     if (!rec || [...inflight.keys()].some((k) => k.startsWith(`${recordingId}#`))) return false;
+    if (this.unchecked.has(rec.id)) return this.recheck(rec, settings);
     const counts = await outbox.chunkCounts(recordingId);
     if (!this.finalizeDue(rec, counts)) return false;
     const key = `finalize:${rec.id}`;
@@ -133,6 +159,7 @@ export class SessionOps {
     }
     this.d.state.finalizing.add(rec.id);
     this.d.emit();
+    const press = this.d.state.pressMark(rec.id);
     try {
       const res = await transport.finalize(
         { sessionId: rec.sessionId!, totalChunks: rec.totalChunks!, uploadedChunks: counts.uploaded },
@@ -140,7 +167,8 @@ export class SessionOps {
       );
       await this.answered(key, rec.id);
       if (res.status === 'complete') {
-        await this.complete(rec.id, { sha256: res.sha256 ?? "", size: res.size, shareUrl: res.shareUrl, videoUrl: res.videoUrl }, settings);
+        const { chunksDigest, sha256, size, shareUrl, videoUrl } = res;
+        await this.complete(rec.id, { chunksDigest: chunksDigest ?? null, sha256, size, shareUrl, videoUrl }, settings);
       } else {
         this.finalizedAt.set(rec.id, this.confirmations.get(rec.id) ?? 0);
         const missing = missingIndices(res);
@@ -152,7 +180,7 @@ export class SessionOps {
         );
       }
     } catch (e) {
-      await this.failed(key, rec.id, rec.sessionId, e, settings);
+      await this.failed(key, rec.id, rec.sessionId, e, settings, press);
     } finally {
       this.d.state.finalizing.delete(rec.id);
       this.d.emit();
@@ -184,6 +212,8 @@ export class SessionOps {
       return false;
     }
     this.reinited.add(recordingId);
+    this.unchecked.delete(recordingId);
+    this.backoff.delete(`status:${recordingId}`);
     await outbox.patchRecording(recordingId, { sessionId: null, videoId: null, serverChunks: null });
     const requeued = await outbox.requeueUploaded(recordingId, null);
     this.finalizedAt.delete(recordingId);
@@ -194,30 +224,50 @@ export class SessionOps {
   private finalizeDue(rec: RecordingRecord, c: ChunkCounts): boolean {
     if (rec.state !== 'stopped' && rec.state !== 'interrupted') return false;
     if (rec.totalChunks === null || rec.sessionId === null || c.pending + c.uploading > 0) return false;
-    if (this.givenUp.has(`finalize:${rec.id}`)) return false;
+    if (this.givenUp.has(`finalize:${rec.id}`) || this.unchecked.has(rec.id)) return false;
     const memo = this.finalizedAt.get(rec.id);
     return memo === undefined || memo !== (this.confirmations.get(rec.id) ?? 0);
   }
 
-  private async complete(
-    recordingId: string,
-    server: { sha256: string; size: number; shareUrl: string; videoUrl: string },
-    settings: Settings,
-  ): Promise<void> {
+  /** Asks for the status of a video the server called complete without a digest we could check. */
+  private async recheck(rec: RecordingRecord, settings: Settings): Promise<boolean> {
+    const key = `status:${rec.id}`;
+    if (!this.ready(key) || rec.videoId === null) return false;
+    const press = this.d.state.pressMark(rec.id);
+    try {
+      const st = await this.d.ports.transport.status(rec.videoId, this.d.signal);
+      this.d.state.opWaiting.delete(rec.id);
+      if (st.state === 'complete') {
+        await this.complete(rec.id, completionOf(st), settings);
+      } else {
+        // The server no longer calls it complete (it cannot un-complete today): finalize again.
+        this.unchecked.delete(rec.id);
+        this.backoff.delete(key);
+      }
+    } catch (e) {
+      await this.failed(key, rec.id, rec.sessionId, e, settings, press);
+    }
+    return true;
+  }
+
+  private async complete(recordingId: string, server: ServerCompletion, settings: Settings): Promise<void> {
     const { outbox, logger, clock } = this.d.ports;
     const rec = await outbox.getRecording(recordingId);
     if (!rec) return;
-    let local = rec.localSha256;
-    if (local === null && rec.totalChunks !== null) {
-      local = await outbox.computeLocalSha256(recordingId, rec.totalChunks);
-      if (local !== null) await outbox.patchRecording(recordingId, { localSha256: local });
+    const check = await this.localDigest(rec, server);
+    if (check === null) {
+      await this.awaitCheckable(recordingId, settings);
+      return;
     }
-    if (local !== null && local === server.sha256) {
+    this.unchecked.delete(recordingId);
+    this.backoff.delete(`status:${recordingId}`);
+    if (check.local !== null && check.local === check.digest) {
       const release = !settings.keepLocalCopy;
-      await outbox.completeRecording(recordingId, { serverSha256: server.sha256, serverSize: server.size, shareUrl: server.shareUrl, videoUrl: server.videoUrl, at: clock.now(), release });
+      const verified: CompletionCheck = { by: check.by, digest: check.digest };
+      await outbox.completeRecording(recordingId, { check: verified, serverSize: server.size, shareUrl: server.shareUrl, videoUrl: server.videoUrl, at: clock.now(), release });
       this.d.state.setError(recordingId, null);
       this.d.state.retries.delete(recordingId);
-      logger.info({ recordingId, status: 'complete', size: server.size, sha256: server.sha256, released: release }, 'finalize-result');
+      logger.info({ recordingId, status: 'complete', size: server.size, checkedBy: check.by, digest: check.digest, released: release }, 'finalize-result');
       return;
     }
     // Never release or call complete a video whose bytes differ from what was recorded.
@@ -225,7 +275,43 @@ export class SessionOps {
     const err = { code: 'assembled_mismatch', message: OUTBOX_ERRORS.assembled_mismatch, at: clock.now() };
     await outbox.patchRecording(recordingId, { lastError: err });
     this.d.state.setError(recordingId, err);
-    logger.error({ recordingId, status: 'mismatch', serverSha256: server.sha256, localSha256: local }, 'finalize-result');
+    logger.error({ recordingId, status: 'mismatch', checkedBy: check.by, serverDigest: check.digest, localDigest: check.local }, 'finalize-result');
+  }
+
+  /**
+   * The server's digest and the local one of the same kind: the chunks digest when the server
+   * sent one, else (an older server) the recording's SHA-256; null when it sent neither yet.
+   * The local digest is computed (and kept) here if the recording has none.
+   */
+  private async localDigest(rec: RecordingRecord, server: ServerCompletion): Promise<{ by: CompletionCheck['by']; digest: string; local: string | null } | null> {
+    const { outbox } = this.d.ports;
+    const total = rec.totalChunks;
+    if (server.chunksDigest) {
+      let local = rec.localChunksDigest;
+      if (local === null && total !== null) {
+        local = await outbox.computeLocalChunksDigest(rec.id, total);
+        if (local !== null) await outbox.patchRecording(rec.id, { localChunksDigest: local });
+      }
+      return { by: 'chunks-digest', digest: server.chunksDigest, local };
+    }
+    if (server.sha256) {
+      let local = rec.localSha256;
+      if (local === null && total !== null) {
+        local = await outbox.computeLocalSha256(rec.id, total);
+        if (local !== null) await outbox.patchRecording(rec.id, { localSha256: local });
+      }
+      return { by: 'sha256', digest: server.sha256, local };
+    }
+    return null;
+  }
+
+  /** Complete on the server, nothing to check yet: keep every local byte and ask again later. */
+  private async awaitCheckable(recordingId: string, settings: Settings): Promise<void> {
+    const polls = (this.unchecked.get(recordingId) ?? 0) + 1;
+    this.unchecked.set(recordingId, polls);
+    const nextAt = this.d.ports.clock.now() + jitteredDelayMs({ settings, random: this.d.ports.random ?? Math.random }, polls);
+    this.backoff.set(`status:${recordingId}`, { attempts: 0, nextAt, notBefore: null });
+    this.d.ports.logger.info({ recordingId, polls, nextAt }, 'completion-unchecked');
   }
 
   private ready(key: string): boolean {
@@ -241,16 +327,26 @@ export class SessionOps {
     if (waited) await this.d.onServerAnswered();
   }
 
-  private async failed(key: string, recordingId: string, sessionId: string | null, e: unknown, settings: Settings): Promise<void> {
+  /** `press`: the user's Retry mark when the request started (UploadState.pressMark). */
+  private async failed(key: string, recordingId: string, sessionId: string | null, e: unknown, settings: Settings, press: number): Promise<void> {
     const attempts = (this.backoff.get(key)?.attempts ?? 0) + 1;
-    const op = key.startsWith('init:') ? 'init' : 'finalize';
+    const op = key.startsWith('init:') ? 'init' : key.startsWith('status:') ? 'status' : 'finalize';
     const r = await this.d.failures().resolve(e, { op, recordingId, sessionId, attempts }, settings);
     if (r.kind === 'hold') return;
+    if (this.d.state.pressMark(recordingId) !== press) {
+      // Retry was pressed while this request was in flight: one more try at once, counted afresh.
+      this.backoff.delete(key);
+      this.givenUp.delete(key);
+      this.d.state.opWaiting.delete(recordingId);
+      this.d.state.setError(recordingId, null);
+      this.d.ports.logger.info({ recordingId, op }, 'retry-pressed-in-flight');
+      return;
+    }
     if (r.kind === 'fail') {
       await this.giveUp(key, recordingId, r.error);
       return;
     }
-    this.backoff.set(key, { attempts, nextAt: r.nextAttemptAt });
+    this.backoff.set(key, { attempts, nextAt: r.nextAttemptAt, notBefore: r.notBefore });
     if (r.exhausted) this.d.state.opWaiting.set(recordingId, r.nextAttemptAt);
   }
 
@@ -267,4 +363,8 @@ export class SessionOps {
     await this.d.ports.outbox.patchRecording(recordingId, { lastError: err });
     this.d.state.setError(recordingId, err);
   }
+}
+
+function completionOf(st: VideoStatus): ServerCompletion {
+  return { chunksDigest: st.chunksDigest ?? null, sha256: st.sha256, size: st.bytes, shareUrl: st.shareUrl, videoUrl: st.videoUrl ?? '' };
 }

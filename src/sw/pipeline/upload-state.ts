@@ -7,6 +7,7 @@
  */
 import type { LastError } from '../../shared/outbox/schema.ts';
 import type { Logger } from '../../shared/log.ts';
+import type { ChunkWait } from '../../shared/outbox/queue.ts';
 import type { RetryInfo } from './progress.ts';
 
 export class UploadState {
@@ -22,6 +23,9 @@ export class UploadState {
   readonly opWaiting = new Map<string, number>();
   readonly finalizing = new Set<string>();
   readonly errors = new Map<string, LastError>();
+  private pressSeq = 0;
+  private pressAll = 0;
+  private readonly presses = new Map<string, number>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -53,15 +57,36 @@ export class UploadState {
     this.waiting.get(recordingId)?.delete(index);
   }
 
-  /** Something reached the server, or a wake-up came: every waiting item is due now. */
-  allDue(now: number, failedWaiting: readonly { recordingId: string; index: number }[] = []): void {
-    for (const { recordingId, index } of failedWaiting) {
-      const w = this.waiting.get(recordingId) ?? new Map<number, number>();
-      this.waiting.set(recordingId, w.set(index, now));
+  /**
+   * Something reached the server, or a wake-up came: every waiting item is due now, or when the
+   * outbox says (`chunks`: a chunk the server asked to wait with Retry-After stays due then).
+   */
+  allDue(now: number, chunks: readonly ChunkWait[] = []): void {
+    const at = new Map(chunks.map((c) => [`${c.recordingId}#${c.index}`, c.at]));
+    for (const [id, w] of this.waiting) for (const k of w.keys()) w.set(k, at.get(`${id}#${k}`) ?? now);
+    for (const c of chunks) {
+      if (!c.failed) continue;
+      const w = this.waiting.get(c.recordingId) ?? new Map<number, number>();
+      this.waiting.set(c.recordingId, w.set(c.index, c.at));
     }
-    for (const w of this.waiting.values()) for (const k of w.keys()) w.set(k, now);
-    for (const [id, r] of this.retries) this.retries.set(id, { ...r, nextAttemptAt: now });
+    for (const [id, r] of this.retries) this.retries.set(id, { ...r, nextAttemptAt: at.get(`${id}#${r.index}`) ?? now });
     for (const id of this.opWaiting.keys()) this.opWaiting.set(id, now);
+  }
+
+  /** The user pressed Retry (for one recording, or all). */
+  retryPressed(recordingId?: string): void {
+    this.pressSeq++;
+    if (recordingId === undefined) this.pressAll = this.pressSeq;
+    else this.presses.set(recordingId, this.pressSeq);
+  }
+
+  /**
+   * A mark that changes whenever Retry is pressed for this recording: a request that fails with a
+   * different mark than it started with was in flight during the press, and is tried again at once
+   * (the press would otherwise find nothing failed to reset, and be lost).
+   */
+  pressMark(recordingId: string): number {
+    return Math.max(this.pressAll, this.presses.get(recordingId) ?? 0);
   }
 
   setError(recordingId: string, err: LastError | null): void {

@@ -302,7 +302,7 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
     expect(local.totalChunks).toBe(n);
     expect(local.withData).toBe(n);
     expect(local.chunkHashesOk).toBe(n);
-    expect(local.localSha256).toBe(local.sha256);
+    expect(local.localChunksDigest).toBe(local.chunksDigest);
     expect(local.chunkStates).toEqual({ uploaded: n });
     expect(local.state).toBe('complete');
     // The server: complete, every index once, the same bytes.
