@@ -18,8 +18,15 @@ import { recordingTitle } from './recording-title.ts';
 import { usageLines } from './settings/account-usage.ts';
 import './auth/sign-in-view.ts';
 import './recorder/recorder-view.ts';
-import './library/library-view.ts';
-import './settings/settings-view.ts';
+
+/**
+ * Library and Settings load when first shown, so a first visit downloads the recorder only (the
+ * service worker precaches both, so they still open offline).
+ */
+const LAZY_VIEWS: Partial<Record<ViewName, () => Promise<unknown>>> = {
+  library: () => import('./library/library-view.ts'),
+  settings: () => import('./settings/settings-view.ts'),
+};
 
 export type { ViewName } from './router.ts';
 
@@ -107,6 +114,7 @@ export class OutboxApp extends LitElement {
 
   override willUpdate(): void {
     if (this.services && !this.booted) void this.boot(this.services);
+    void LAZY_VIEWS[this.view]?.().catch(() => undefined); // retried on the next update
   }
 
   private booted = false;
