@@ -37,11 +37,15 @@ export const HEADERS = {
 
 export const CHUNK_CONTENT_TYPE = 'application/octet-stream';
 
+// `/* @__PURE__ */` on the top-level `.check(…)` chains: a bundler cannot know a method call is
+// free of side effects, and without the mark it keeps every such schema (and the zod code it
+// needs) in a bundle that never uses it — the worker, for the title rules.
+
 /** Server-issued ids: 128 random bits, base64url, 22 characters. Never a path. */
-export const ServerId = z.string().check(z.regex(/^[A-Za-z0-9_-]{22}$/, 'malformed id'));
+export const ServerId = /* @__PURE__ */ z.string().check(z.regex(/^[A-Za-z0-9_-]{22}$/, 'malformed id'));
 export type ServerId = z.infer<typeof ServerId>;
 
-export const Sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+export const Sha256Hex = /* @__PURE__ */ z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 /** A whole number (a safe integer) ≥ 0. */
 const NonNegativeInt = () => z.int().check(z.nonnegative());
@@ -51,7 +55,7 @@ export const IndexRanges = z.array(z.tuple([NonNegativeInt(), NonNegativeInt()])
 
 // Parameters are printable ASCII only, spaces (not CR/LF or tabs) around the ';': the type is
 // echoed back in answers and a line break in it is a header-injection vector (RFC 9110 §8.3.1).
-export const MimeType = z
+export const MimeType = /* @__PURE__ */ z
   .string()
   .check(z.maxLength(200), z.regex(/^video\/(webm|mp4|x-matroska)( *;[\x20-\x7e]*)?$/i, 'must be a video/webm or video/mp4 type'));
 
@@ -63,7 +67,7 @@ export const MimeType = z
 const UNSAFE_TITLE_CHARS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 /** A recording's title: trimmed, 1–200 characters, no control or bidi-override characters. */
-export const Title = z
+export const Title = /* @__PURE__ */ z
   .string()
   .check(
     z.trim(),
