@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --only=ingest,finalize,memory,client,drain,bundle,compression] [-- --profile]`
  * Runs each measurement in turn on this machine, prints one Markdown table and writes
- * bench/results.json (a fixed shape that later runs are compared against) and bench/results.detail.json (every figure).
+ * bench/results.json (a fixed shape that later runs are compared against) and bench/results.detail.json (every figure);
+ * a partial run (--only) writes bench/.work/results.json instead, unless --out= says where.
  * Quick: < 2 min on an idle 2-core machine; full: ~10 min. Servers run as child processes with
  * their data under bench/.work (the same disk for all).
  */

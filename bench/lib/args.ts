@@ -5,13 +5,14 @@ export type Section = (typeof SECTIONS)[number];
 export interface BenchArgs {
   quick: boolean;
   only: Set<Section>;
+  /** Default: bench/results.json for a full run, bench/.work/results.json (ignored) with --only. */
   out: string;
   /** Also write a V8 CPU profile of our server during ingest (into bench/.work/profiles). */
   profile: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { quick: false, only: new Set(SECTIONS), out: 'bench/results.json', profile: false };
+  const args: BenchArgs = { quick: false, only: new Set(SECTIONS), out: '', profile: false };
   for (const a of argv) {
     if (a === '--quick') args.quick = true;
     else if (a === '--profile') args.profile = true;
@@ -22,5 +23,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       args.only = new Set(wanted as Section[]);
     } else throw new Error(`unknown flag ${a}`);
   }
+  // A partial run (--only) writes beside the work files, not over the committed full-run figures.
+  args.out ||= args.only.size === SECTIONS.length ? 'bench/results.json' : 'bench/.work/results.json';
   return args;
 }

@@ -50,7 +50,7 @@ export function toResultsJson(m: Measurements): Json {
     out.long_tasks = m.client.longTasks;
   }
   if (m.drain) out.drain_ratio = m.drain.ratio;
-  if (m.bundle) out.bundle_bytes = { app: m.bundle.app, worker: m.bundle.worker };
+  if (m.bundle) out.bundle_bytes = { app: m.bundle.app, worker: m.bundle.worker, budget_gzip: m.bundle.budgetGzip };
   if (m.compression) {
     out.chunk_compression_ratio = Object.fromEntries(m.compression.rows.filter((r) => r.ratio !== null).map((r) => [`${r.source} ${r.codec}`, r.ratio]));
   }
@@ -112,10 +112,14 @@ export function toMarkdown(m: Measurements): string {
     lines.push(`| ${d.chunks} | ${round(d.bytes / 1e6, 1)} MB | ${round(d.capBytesPerSec / 1e6, 2)} MB/s | ${d.latencyMs} ms each way | ${d.seconds} | ${d.idealSeconds} | ${d.ratio} |`, '');
   }
   if (m.bundle) {
+    const b = m.bundle;
     const kb = (n: number) => `${round(n / 1024, 1)} KiB`;
+    const met = (f: { gzip: number }, budget: number) => `${round(budget / 1000, 0)} KB: ${f.gzip <= budget ? 'yes' : '**no**'}`;
     lines.push('### What a first visit downloads (fresh build; gzip level 9 and brotli 11, as served)', '');
-    lines.push('| file | raw | gzip | brotli |', '|---|---|---|---|');
-    for (const [what, f] of [['app', m.bundle.app], ['worker', m.bundle.worker]] as const) lines.push(`| ${what} (${f.file}) | ${kb(f.raw)} | ${kb(f.gzip)} | ${kb(f.brotli)} |`);
+    lines.push('| file | raw | gzip | brotli | gzip budget met? |', '|---|---|---|---|---|');
+    lines.push(`| app, first visit (entry + static imports) | ${kb(b.app.raw)} | ${kb(b.app.gzip)} | ${kb(b.app.brotli)} | ${met(b.app, b.budgetGzip.app)} |`);
+    for (const f of b.appFiles) lines.push(`| · ${f.file} | ${kb(f.raw)} | ${kb(f.gzip)} | ${kb(f.brotli)} | |`);
+    lines.push(`| worker (${b.worker.file}) | ${kb(b.worker.raw)} | ${kb(b.worker.gzip)} | ${kb(b.worker.brotli)} | ${met(b.worker, b.budgetGzip.worker)} |`);
     lines.push('');
   }
   if (m.compression) {

@@ -17,9 +17,18 @@ import type { RecorderView } from './recorder/recorder-view.ts';
 import { recordingTitle } from './recording-title.ts';
 import { usageLines } from './settings/account-usage.ts';
 import './auth/sign-in-view.ts';
-import './recorder/recorder-view.ts';
-import './library/library-view.ts';
-import './settings/settings-view.ts';
+
+/**
+ * Views load when the app is shown, the recorder first (it stays mounted under every view), then
+ * the one in the URL: a first visit, signed out, downloads and runs the shell and the sign-in form
+ * only. The service worker precaches every view, so they still open offline.
+ */
+const VIEW_MODULES: Record<ViewName, () => Promise<unknown>> = {
+  recorder: () => import('./recorder/recorder-view.ts'),
+  library: () => import('./library/library-view.ts'),
+  settings: () => import('./settings/settings-view.ts'),
+};
+const loadView = (view: ViewName) => void VIEW_MODULES[view]().catch(() => undefined); // retried on the next update
 
 export type { ViewName } from './router.ts';
 
@@ -107,6 +116,10 @@ export class OutboxApp extends LitElement {
 
   override willUpdate(): void {
     if (this.services && !this.booted) void this.boot(this.services);
+    if (this.session.signedIn || this.hasStarted) {
+      loadView('recorder');
+      loadView(this.view);
+    }
   }
 
   private booted = false;

@@ -3,7 +3,7 @@
  * (Uppy's ServiceWorker.ts style). Validate on arrival with parse*Message; never trust
  * `event.data as Foo`. The outbox is the only hand-off of data; messages only wake and inform.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ProgressSnapshot } from './progress.ts';
 
 /** BroadcastChannel name the worker (or the page's fallback pipeline) publishes progress on. */
@@ -18,10 +18,10 @@ export const PERIODIC_SYNC_TAG = 'outbox-upload-periodic';
 export const PIPELINE_LOCK = 'outbox-recorder/pipeline';
 
 export const PageToWorker = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('outbox/chunk-added'), recordingId: z.uuid(), index: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('outbox/recording-stopped'), recordingId: z.uuid(), totalChunks: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('outbox/chunk-added'), recordingId: z.uuid(), index: z.int().check(z.nonnegative()) }),
+  z.object({ type: z.literal('outbox/recording-stopped'), recordingId: z.uuid(), totalChunks: z.int().check(z.nonnegative()) }),
   z.object({ type: z.literal('pipeline/drain') }),
-  z.object({ type: z.literal('pipeline/retry'), recordingId: z.uuid().optional() }),
+  z.object({ type: z.literal('pipeline/retry'), recordingId: z.optional(z.uuid()) }),
   z.object({ type: z.literal('pipeline/progress-request') }),
   z.object({ type: z.literal('settings/changed') }),
   z.object({ type: z.literal('auth/token-changed') }),

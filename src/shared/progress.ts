@@ -1,7 +1,7 @@
 /**
  * Upload progress as the pipeline reports it and the UI renders it.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const RecordingPhase = z.enum([
   'recording', // still capturing
@@ -19,41 +19,41 @@ export type RecordingPhase = z.infer<typeof RecordingPhase>;
 
 export const RecordingProgress = z.object({
   recordingId: z.string(),
-  title: z.string().nullable(),
+  title: z.nullable(z.string()),
   phase: RecordingPhase,
   /** Chunks confirmed by the server. */
-  uploaded: z.number().int(),
+  uploaded: z.int(),
   /** Chunks in the outbox for this recording so far (grows while recording). */
-  totalQueued: z.number().int(),
-  pending: z.number().int(),
-  uploading: z.number().int(),
+  totalQueued: z.int(),
+  pending: z.int(),
+  uploading: z.int(),
   /** Chunks shown failed: those in `waiting` plus those that need the user (lastError says why). */
-  failed: z.number().int(),
+  failed: z.int(),
   /** Of `failed`, chunks that spent their attempts and are retried on their own (capped backoff). */
   // Defaults: a snapshot from a worker of an older build (around an update) still parses.
-  waiting: z.number().int().default(0),
+  waiting: z._default(z.int(), 0),
   /** Earliest next try of anything of this recording that backs off (ms epoch), or null. */
-  nextTryAt: z.number().nullable().default(null),
+  nextTryAt: z._default(z.nullable(z.number()), null),
   /** 0..100, uploaded / totalQueued. */
   percentage: z.number(),
-  bytesUploaded: z.number().int(),
-  bytesQueued: z.number().int(),
+  bytesUploaded: z.int(),
+  bytesQueued: z.int(),
   hasSession: z.boolean(),
   /** Set while a chunk waits for its next attempt. */
-  retry: z.object({ index: z.number().int(), attempt: z.number().int(), maxAttempts: z.number().int(), nextAttemptAt: z.number() }).nullable(),
+  retry: z.nullable(z.object({ index: z.int(), attempt: z.int(), maxAttempts: z.int(), nextAttemptAt: z.number() })),
   /** The server's id for this recording once init succeeded (for rename, poster, status). */
-  videoId: z.string().nullable().default(null),
-  shareUrl: z.string().nullable(),
-  missing: z.array(z.number().int()).nullable(),
-  lastError: z.object({ code: z.string(), message: z.string(), at: z.number() }).nullable(),
+  videoId: z._default(z.nullable(z.string()), null),
+  shareUrl: z.nullable(z.string()),
+  missing: z.nullable(z.array(z.int())),
+  lastError: z.nullable(z.object({ code: z.string(), message: z.string(), at: z.number() })),
 });
 export type RecordingProgress = z.infer<typeof RecordingProgress>;
 
 export const OverallProgress = z.object({
-  uploaded: z.number().int(),
-  totalQueued: z.number().int(),
-  failed: z.number().int(),
-  pending: z.number().int(),
+  uploaded: z.int(),
+  totalQueued: z.int(),
+  failed: z.int(),
+  pending: z.int(),
   percentage: z.number(),
   isOnline: z.boolean(),
   hasSession: z.boolean(),

@@ -1,23 +1,23 @@
 /**
  * User settings, stored in the outbox so the service worker reads the same values the page saved.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const Settings = z.object({
   /** Chunk uploads in flight at once, over all recordings. */
-  concurrency: z.number().int().min(1).max(4).default(2),
+  concurrency: z._default(z.int().check(z.minimum(1), z.maximum(4)), 2),
   /** Attempts per chunk before it is marked failed (kept, retried on the next sync or by the user). */
-  maxAttempts: z.number().int().min(1).max(10).default(5),
+  maxAttempts: z._default(z.int().check(z.minimum(1), z.maximum(10)), 5),
   /** First backoff delay; later ones double: 1, 2, 4, 8, 16 s by default. */
-  backoffBaseMs: z.number().int().min(100).max(60_000).default(1000),
+  backoffBaseMs: z._default(z.int().check(z.minimum(100), z.maximum(60_000)), 1000),
   /** ± fraction of random jitter added to each backoff delay. */
-  jitterRatio: z.number().min(0).max(0.5).default(0.1),
+  jitterRatio: z._default(z.number().check(z.minimum(0), z.maximum(0.5)), 0.1),
   /** Upload bandwidth cap in kilobits per second; 0 means no cap. */
-  bandwidthCapKbps: z.number().int().min(0).max(1_000_000).default(0),
+  bandwidthCapKbps: z._default(z.int().check(z.minimum(0), z.maximum(1_000_000)), 0),
   /** MediaRecorder timeslice. */
-  chunkMs: z.number().int().min(500).max(10_000).default(2000),
+  chunkMs: z._default(z.int().check(z.minimum(500), z.maximum(10_000)), 2000),
   /** Keep the local copy of a recording after the server confirmed it complete. */
-  keepLocalCopy: z.boolean().default(true),
+  keepLocalCopy: z._default(z.boolean(), true),
 });
 export type Settings = z.infer<typeof Settings>;
 

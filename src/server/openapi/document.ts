@@ -3,7 +3,7 @@
  * Schemas come from zod 4's own JSON Schema output (`z.toJSONSchema`, draft 2020-12, which is
  * OpenAPI 3.1's schema dialect), so the document cannot drift from what the server validates.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import * as contract from '../../shared/api.ts';
 import { ErrorBody, ServerId } from '../../shared/api.ts';
 import { ERRORS, type ErrorCode } from '../../shared/errors.ts';
@@ -32,10 +32,10 @@ export function errorCodesOf(op: OperationDoc): ErrorCode[] {
 }
 
 /** One registry of named schemas: each becomes `#/components/schemas/<name>`, nested ones by $ref. */
-function componentSchemas(ops: readonly OperationDoc[]): { schemas: Json; ref: (s: z.ZodType) => Json } {
+function componentSchemas(ops: readonly OperationDoc[]): { schemas: Json; ref: (s: z.ZodMiniType) => Json } {
   const registry = z.registry<{ id: string }>();
-  const names = new Map<z.ZodType, string>();
-  const add = (schema: z.ZodType, id: string) => {
+  const names = new Map<z.ZodMiniType, string>();
+  const add = (schema: z.ZodMiniType, id: string) => {
     if (names.has(schema)) return;
     names.set(schema, id);
     registry.add(schema, { id });
@@ -44,7 +44,7 @@ function componentSchemas(ops: readonly OperationDoc[]): { schemas: Json; ref: (
   add(ServerId, 'ServerId');
   // The exported constant's name is the component's name; an alias keeps its original's name.
   for (const [name, value] of Object.entries(contract)) {
-    if (value instanceof z.ZodType && !ALIASES.has(name) && usedBy(ops, value)) add(value, name);
+    if (value instanceof z.ZodMiniType && !ALIASES.has(name) && usedBy(ops, value)) add(value, name);
   }
   const out = z.toJSONSchema(registry, { target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Json> };
   for (const s of Object.values(out.schemas)) delete s.$schema;
@@ -58,7 +58,7 @@ function componentSchemas(ops: readonly OperationDoc[]): { schemas: Json; ref: (
   };
 }
 
-function usedBy(ops: readonly OperationDoc[], schema: z.ZodType): boolean {
+function usedBy(ops: readonly OperationDoc[], schema: z.ZodMiniType): boolean {
   return ops.some((op) => (op.body && 'json' in op.body && op.body.json === schema) || Object.values(op.answers).some((a) => a.json === schema));
 }
 
@@ -83,13 +83,13 @@ function errorAnswers(codes: readonly ErrorCode[]): Record<string, Json> {
   return out;
 }
 
-function answer(a: Answer, ref: (s: z.ZodType) => Json): Json {
+function answer(a: Answer, ref: (s: z.ZodMiniType) => Json): Json {
   const headers = a.headers ? Object.fromEntries(Object.entries(a.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) : undefined;
   const content = a.json ? { 'application/json': { schema: ref(a.json) } } : a.media ? { [a.media]: {} } : undefined;
   return { description: a.description, ...(headers ? { headers } : {}), ...(content ? { content } : {}) };
 }
 
-function operation(op: OperationDoc, ref: (s: z.ZodType) => Json): Json {
+function operation(op: OperationDoc, ref: (s: z.ZodMiniType) => Json): Json {
   const params: Json[] = [];
   for (const [, name] of op.path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)) {
     params.push({ name, in: 'path', required: true, description: 'A server id; anything else answers 404.', schema: ref(ServerId) });

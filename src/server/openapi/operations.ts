@@ -4,7 +4,7 @@
  * test tests/server/openapi.test.ts fails for a route fastify serves that has no entry.
  * Bodies and answers name the zod schemas of src/shared/api.ts; nothing here repeats a schema.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   VideoListQuery,
   ChunkQuery,
@@ -24,7 +24,7 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface Answer {
   description: string;
   /** A JSON answer: a schema of src/shared/api.ts. */
-  json?: z.ZodType;
+  json?: z.ZodMiniType;
   /** A non-JSON answer: its media type. */
   media?: string;
   /** Response headers worth naming: name → description. */
@@ -40,10 +40,10 @@ export interface OperationDoc {
   /** No bearer token needed. */
   public?: boolean;
   /** Query parameters: a zod object of src/shared/api.ts (its input side is described). */
-  query?: z.ZodObject;
+  query?: z.ZodMiniObject;
   /** Request headers beyond Authorization: name → [required, description]. */
   headers?: Record<string, [boolean, string]>;
-  body?: { json: z.ZodType } | { media: string; description: string };
+  body?: { json: z.ZodMiniType } | { media: string; description: string };
   answers: Record<number, Answer>;
   /** Catalogue codes this route answers itself (the common ones are added by document.ts). */
   errors: ErrorCode[];

@@ -13,7 +13,7 @@ import {
   VideoStatus,
 } from '../../shared/api.ts';
 import { formatContentDigest } from '../../shared/digest.ts';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Transport } from './ports.ts';
 import { TransportError, parseRetryAfter } from './transport-error.ts';
 
@@ -33,7 +33,7 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
   const doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const base = opts.baseUrl.replace(/\/+$/, '');
 
-  async function call<S extends z.ZodType>(
+  async function call<S extends z.ZodMiniType>(
     schema: S,
     path: string,
     init: { method: string; body?: BodyInit; headers?: Record<string, string> },
