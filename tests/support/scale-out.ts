@@ -28,6 +28,8 @@ export interface ScaleOutOptions {
   databaseUrl?: string;
   /** One bucket for every node; else disk per node. */
   s3?: TestS3;
+  /** Where the nodes reach the bucket, when not s3rver directly (a counting proxy: s3-counter.ts). */
+  s3Endpoint?: string;
   /** Extra environment for every node (callers' values win over the harness's). */
   env?: Record<string, string>;
 }
@@ -56,12 +58,12 @@ export interface ScaleOut {
 }
 
 /** The node environment for a shared database and bucket (the variables of docs/SCALE-OUT.md). */
-export function sharedStorageEnv(databaseUrl: string | undefined, s3: TestS3 | undefined): Record<string, string> {
+export function sharedStorageEnv(databaseUrl: string | undefined, s3: TestS3 | undefined, s3Endpoint?: string): Record<string, string> {
   const env: Record<string, string> = {};
   if (databaseUrl) env.OUTBOX_DATABASE_URL = databaseUrl;
   if (s3) {
     env.OUTBOX_S3_BUCKET = s3.bucket;
-    env.OUTBOX_S3_ENDPOINT = s3.settings.endpoint!;
+    env.OUTBOX_S3_ENDPOINT = s3Endpoint ?? s3.settings.endpoint!;
     env.OUTBOX_S3_REGION = s3.settings.region;
     env.OUTBOX_S3_FORCE_PATH_STYLE = 'true';
     const creds = s3.settings.credentials as { accessKeyId: string; secretAccessKey: string };
@@ -77,7 +79,7 @@ export async function startScaleOut(opts: ScaleOutOptions): Promise<ScaleOut> {
   const nodes: ServerProcess[] = [];
   const db = opts.databaseUrl ? new pg.Pool({ connectionString: opts.databaseUrl, max: 2 }) : null;
   db?.on('error', () => {});
-  const env = { ...sharedStorageEnv(opts.databaseUrl, opts.s3), PUBLIC_URL: proxy.url, ...opts.env };
+  const env = { ...sharedStorageEnv(opts.databaseUrl, opts.s3, opts.s3Endpoint), PUBLIC_URL: proxy.url, ...opts.env };
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
     await proxy.stop();
