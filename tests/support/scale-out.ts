@@ -21,6 +21,9 @@ import { addUser } from '../../src/server/users.ts';
 import { freePort, startNginx, type Nginx } from './nginx.ts';
 import type { TestS3 } from './s3.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
+import { sharedStorageEnv } from './storage-env.ts';
+
+export { sharedStorageEnv } from './storage-env.ts';
 
 export interface ScaleOutOptions {
   nodes: number;
@@ -55,22 +58,6 @@ export interface ScaleOut {
   /** Starts node i again on its port (after kill or as a SIGTERM restart); resolves once it listens. */
   restart(i: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** The node environment for a shared database and bucket (the variables of docs/SCALE-OUT.md). */
-export function sharedStorageEnv(databaseUrl: string | undefined, s3: TestS3 | undefined, s3Endpoint?: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  if (databaseUrl) env.OUTBOX_DATABASE_URL = databaseUrl;
-  if (s3) {
-    env.OUTBOX_S3_BUCKET = s3.bucket;
-    env.OUTBOX_S3_ENDPOINT = s3Endpoint ?? s3.settings.endpoint!;
-    env.OUTBOX_S3_REGION = s3.settings.region;
-    env.OUTBOX_S3_FORCE_PATH_STYLE = 'true';
-    const creds = s3.settings.credentials as { accessKeyId: string; secretAccessKey: string };
-    env.AWS_ACCESS_KEY_ID = creds.accessKeyId;
-    env.AWS_SECRET_ACCESS_KEY = creds.secretAccessKey;
-  }
-  return env;
 }
 
 export async function startScaleOut(opts: ScaleOutOptions): Promise<ScaleOut> {
