@@ -13,7 +13,7 @@
  *   and the loser's object is gone.
  * Synthetic (not WebM) bytes: the server serves them as recorded, never rewritten.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunksDigestHex } from '../../src/shared/chunks-digest.ts';
 import { client, sha256, shuffle, type Answer, type Client } from '../server/helpers.ts';
@@ -94,7 +94,9 @@ describe('three nodes on PostgreSQL + S3 behind nginx', () => {
   it(`${RECORDINGS} recordings through the proxy, a node killed -9 mid-upload and restarted: all complete, byte-identical, each index once`, async () => {
     const recordings: Recording[] = [];
     for (let r = 0; r < RECORDINGS; r++) {
-      const init = await untilAnswered(() => c.init({ title: `multi ${r}` }), `init ${r}`);
+      // One recordingId for every try: init is idempotent by it, as the client's is.
+      const recordingId = randomUUID();
+      const init = await untilAnswered(() => c.init({ recordingId, title: `multi ${r}` }), `init ${r}`);
       expect(init.status, JSON.stringify(init.json)).toBe(201);
       recordings.push({ id: init.json.sessionId as string, chunks: recordingBytes(r) });
     }
