@@ -7,15 +7,38 @@
  * (seekable WebM: a rewritten head before the recorded clusters). The proxy's log shows that the
  * chunk uploads reached both nodes.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, ROUTES } from '../../src/shared/api.ts';
+import { chunksDigestHex } from '../../src/shared/chunks-digest.ts';
+import { OUTBOX_DB_NAME } from '../../src/shared/outbox/schema.ts';
 import { RECORD_SECONDS, progressValue, readOutbox, recordChunks, statusKind, waitForController, waitForRecorder } from '../app/browser-helpers.ts';
 import { APP_PERMISSIONS, launchBrowser } from '../support/browser.ts';
 import { expectServedRecording } from '../support/e2e-fixtures.ts';
 import { usePostgres } from '../support/postgres.ts';
 import { useS3 } from '../support/s3.ts';
 import { startScaleOut, type ScaleOut } from '../support/scale-out.ts';
+
+/** The SHA-256 the outbox stored beside each chunk of the recording, in index order. */
+function outboxChunkDigests(page: Page, recordingId: string): Promise<string[]> {
+  return page.evaluate(
+    async ([dbName, id]) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open(dbName);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const chunks = await new Promise<{ recordingId: string; index: number; sha256: string }[]>((resolve, reject) => {
+        const req = db.transaction('chunks').objectStore('chunks').getAll();
+        req.onsuccess = () => resolve(req.result as { recordingId: string; index: number; sha256: string }[]);
+        req.onerror = () => reject(req.error);
+      });
+      db.close();
+      return chunks.filter((c) => c.recordingId === id).sort((a, b) => a.index - b.index).map((c) => c.sha256);
+    },
+    [OUTBOX_DB_NAME, recordingId] as const,
+  );
+}
 
 const { cluster } = usePostgres();
 const { s3 } = useS3();
@@ -54,6 +77,8 @@ describe('the app against two nodes behind nginx', () => {
       expect(local!.indices).toEqual([...Array(local!.chunkCount).keys()]);
       const { video } = await expectServedRecording(lb, token, local!.id, local!, 60_000);
       expect(video.seekable).toBe(true);
+      // The chunks digest any node computed from its rows = the one over the outbox's chunk digests.
+      expect(video.chunksDigest).toBe(await chunksDigestHex(await outboxChunkDigests(page, local!.id)));
       expect(video.totalChunks).toBe(local!.chunkCount);
 
       // Round robin: the recording's API requests (init, chunks, finalize, status) reached both nodes.
