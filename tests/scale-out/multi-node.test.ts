@@ -210,7 +210,7 @@ describe('three nodes on PostgreSQL + S3 behind nginx', () => {
     for (const i of [0, 4]) {
       const [x, y] = [randomBytes(20_000), randomBytes(20_000)];
       const answers = await Promise.all([a.chunk(id, i, x), b.chunk(id, i, y)]);
-      const statuses = answers.map((r) => r.status).sort();
+      const statuses = answers.map((r) => r.status).sort((p, q) => p - q);
       expect(statuses[0] === 200 || statuses[0] === 201, JSON.stringify(answers.map((r) => r.json))).toBe(true);
       expect(statuses[1]).toBe(409);
       const loser = answers.find((r) => r.status === 409)!;
