@@ -17,7 +17,7 @@ import type { FinalizeResponse } from '../src/shared/api.ts';
 import { ClusterIndexer } from '../src/server/webm/cluster-indexer.ts';
 import { makeChunk, makeChunkPool, type Chunk } from './lib/chunks.ts';
 import { percentile, round } from './lib/stats.ts';
-import { startOurs } from './lib/targets.ts';
+import { startOurs, type Target } from './lib/targets.ts';
 import { cutExactly, longStream } from './lib/webm-stream.ts';
 
 export interface FinalizeRow {
@@ -71,15 +71,19 @@ export interface FinalizeOptions {
   samples: (length: number) => number;
   parallel?: number;
   log?: (line: string) => void;
+  /** The server to measure; default ours on disk + SQLite (bench/s3.ts passes ours on S3 + PostgreSQL). */
+  start?: () => Promise<Target>;
+  /** Skips the in-process indexing measurement (already taken by the disk run). */
+  skipIndexing?: boolean;
 }
 
-export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: FinalizeRow[]; indexing: IndexCost }> {
+export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: FinalizeRow[]; indexing: IndexCost | null }> {
   const streams = new Map<number, Chunk[]>();
   for (const length of opts.lengths) streams.set(length, cutExactly(await longStream(length * 2), length));
   const randoms = new Map([...streams].map(([n, cs]) => [n, cs.map((c) => makeChunk(c.bytes.length))]));
-  const indexing = measureIndexCost(streams.get(Math.max(...opts.lengths))!);
-  opts.log?.(`indexing: ${indexing.indexUsPerChunk} µs CPU per 2 s chunk vs SHA-256 ${indexing.sha256UsPerChunk} µs (×${indexing.ratio})`);
-  const target = await startOurs(join(opts.workDir, 'ours-finalize'));
+  const indexing = opts.skipIndexing ? null : measureIndexCost(streams.get(Math.max(...opts.lengths))!);
+  if (indexing) opts.log?.(`indexing: ${indexing.indexUsPerChunk} µs CPU per 2 s chunk vs SHA-256 ${indexing.sha256UsPerChunk} µs (×${indexing.ratio})`);
+  const target = await (opts.start ? opts.start() : startOurs(join(opts.workDir, 'ours-finalize')));
   const pool = makeChunkPool(16, opts.chunkBytes);
   const parallel = opts.parallel ?? 2;
   try {

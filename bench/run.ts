@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=ingest,finalize,memory,client,drain,bundle,compression] [-- --profile]`
+ * `npm run bench [-- --quick] [-- --only=ingest,finalize,s3,memory,client,drain,bundle,compression] [-- --profile]`
  * Runs each measurement in turn on this machine, prints one Markdown table and writes
  * bench/results.json (a fixed shape that later runs are compared against) and bench/results.detail.json (every figure);
  * a partial run (--only) writes bench/.work/results.json instead, unless --out= says where.
@@ -19,6 +19,7 @@ import { benchIngest } from './ingest.ts';
 import { parseArgs } from './lib/args.ts';
 import { toMarkdown, toResultsJson, type Measurements } from './lib/report.ts';
 import { benchMemory } from './memory.ts';
+import { benchS3 } from './s3.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const q = args.quick;
@@ -50,7 +51,18 @@ try {
       log,
     });
     m.finalize = fin.rows;
-    m.webmIndexing = fin.indexing;
+    if (fin.indexing) m.webmIndexing = fin.indexing;
+  }
+  if (args.only.has('s3')) {
+    m.s3 = await benchS3({
+      workDir: join(workDir, 's3'),
+      concurrencies: [2, 8],
+      chunksPerRun: q ? (c) => Math.max(32, c * 3) : (c) => Math.max(240, c * 16),
+      rounds: q ? 1 : 3,
+      lengths: [30, 300, 1800],
+      samples: q ? (n) => (n <= 30 ? 3 : 1) : (n) => (n <= 30 ? 5 : n <= 300 ? 3 : 2),
+      log,
+    });
   }
   if (args.only.has('memory')) {
     m.memory = await benchMemory({ workDir, recordingBytes: q ? 64e6 : 2e9, log });

@@ -1,5 +1,5 @@
 /** Command-line flags of `npm run bench -- [--quick] [--only=ingest,finalize,…] [--out=path]`. */
-export const SECTIONS = ['ingest', 'finalize', 'memory', 'client', 'drain', 'bundle', 'compression', 'composite'] as const;
+export const SECTIONS = ['ingest', 'finalize', 's3', 'memory', 'client', 'drain', 'bundle', 'compression', 'composite'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchArgs {

@@ -9,6 +9,7 @@ import type { DrainResult } from '../drain.ts';
 import type { FinalizeRow, IndexCost } from '../finalize.ts';
 import type { IngestRow } from '../ingest.ts';
 import type { MemoryResult } from '../memory.ts';
+import type { S3Result } from '../s3.ts';
 import { round } from './stats.ts';
 
 export interface Measurements {
@@ -21,6 +22,8 @@ export interface Measurements {
   drain?: DrainResult;
   bundle?: BundleResult;
   compression?: CompressionResult;
+  /** Ours on S3 + PostgreSQL beside ours on disk + SQLite (bench/s3.ts). */
+  s3?: S3Result;
 }
 
 type Json = Record<string, unknown>;
@@ -42,6 +45,26 @@ export function toResultsJson(m: Measurements): Json {
       };
     }
     out.ingest = ingest;
+  }
+  if (m.s3) {
+    const s3 = m.s3;
+    const get = (t: string, c: number) => s3.ingest.find((r) => r.target === t && r.concurrency === c) ?? null;
+    const fin = Object.fromEntries(s3.finalize.map((r) => [String(r.chunks), { p50: r.p50ms, p95: r.p95ms }]));
+    const first = s3.finalize[0];
+    const last = s3.finalize[s3.finalize.length - 1];
+    out.s3 = {
+      ingest: Object.fromEntries(
+        [...new Set(s3.ingest.map((r) => r.concurrency))].map((c) => [
+          `c${c}`,
+          { disk_mbps: get('ours', c)?.mbps ?? null, s3_mbps: get('ours-s3', c)?.mbps ?? null, s3_cpu_ms_per_chunk: get('ours-s3', c)?.cpuMsPerChunk ?? null },
+        ]),
+      ),
+      store_bytes_written_per_byte: s3.traffic.writtenPerIngested,
+      store_requests_per_chunk: s3.traffic.requestsPerChunk,
+      tus_part_bytes_written_per_byte: s3.tus.writtenPerIngested,
+      finalize_ms: fin,
+      finalize_ratio: first && last ? round(last.p50ms / first.p50ms, 2) : null,
+    };
   }
   if (m.finalize) out.finalize_ms = Object.fromEntries(m.finalize.map((r) => [String(r.chunks), { p50: r.p50ms, p95: r.p95ms }]));
   if (m.memory) out.rss_mb = { before: m.memory.beforeMb, peak: m.memory.peakMb, after: m.memory.afterMb };
@@ -90,6 +113,7 @@ export function toMarkdown(m: Measurements): string {
     if (first && last && first !== last) lines.push('', `Ratio ${last.chunks}/${first.chunks} (p50): ${ratio(last.p50ms, first.p50ms)}`);
     lines.push('');
   }
+  if (m.s3) lines.push(...s3Markdown(m.s3));
   if (m.memory) {
     const mm = m.memory;
     lines.push(`### Server memory (one ${round(mm.recordingBytes / 1e9, 2)} GB recording, ${mm.chunks} chunks, ${mm.seconds} s)`, '');
@@ -130,4 +154,30 @@ export function toMarkdown(m: Measurements): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+function s3Markdown(s3: S3Result): string[] {
+  const lines = ['### S3 + PostgreSQL beside disk + SQLite (same run, same client; 625 KiB chunks in order)', ''];
+  lines.push('| C | target | MB/s | p50 ms | p95 ms | chunks | node CPU ms/chunk | s3/disk |', '|---|---|---|---|---|---|---|---|');
+  for (const c of [...new Set(s3.ingest.map((r) => r.concurrency))]) {
+    const rows = s3.ingest.filter((r) => r.concurrency === c);
+    const disk = rows.find((r) => r.target === 'ours')?.mbps;
+    for (const r of rows) lines.push(`| ${c} | ${r.target === 'ours' ? 'disk + SQLite' : 'S3 + PostgreSQL'} | ${r.mbps} | ${r.p50ms} | ${r.p95ms} | ${r.chunks} | ${r.cpuMsPerChunk} | ${r.target === 'ours' ? '' : ratio(r.mbps, disk)} |`);
+  }
+  const t = s3.traffic;
+  const req = Object.entries(t.requests).filter(([, n]) => n > 0).map(([op, n]) => `${op} ${n}`).join(', ');
+  lines.push(
+    '',
+    `Object store, over ${t.chunks} chunks (${round(t.ingestedBytes / 1e6, 1)} MB ingested): ${round(t.writtenBytes / 1e6, 1)} MB written = **${t.writtenPerIngested}× per byte ingested**, ${t.readPerIngested}× read back; **${t.requestsPerChunk} requests per chunk** (${req}).`,
+    '',
+    `tus \`.part\` scheme at this chunk size (arithmetic, not run — @tus/s3-store needs ListParts): ${s3.tus.chunksPerPart} chunks of ${s3.tus.chunkBytes} B per ${round(s3.tus.minPartBytes / 2 ** 20, 0)} MiB part; PATCH k < ${s3.tus.chunksPerPart} re-uploads a \`.part\` of k chunks, so (1 + … + ${s3.tus.chunksPerPart - 1}) = ${(s3.tus.chunksPerPart * (s3.tus.chunksPerPart - 1)) / 2} chunks of extra writes per ${s3.tus.chunksPerPart} ingested: ${s3.tus.extraWrittenPerIngested}× extra, ${s3.tus.writtenPerIngested}× written in all, ${s3.tus.readPerIngested}× read back.`,
+    '',
+  );
+  lines.push('Stop-to-link on S3 + PostgreSQL (last chunk\'s 2xx → finalize complete):', '', '| chunks | samples | p50 ms | p95 ms | not-WebM baseline p50 ms |', '|---|---|---|---|---|');
+  for (const r of s3.finalize) lines.push(`| ${r.chunks} | ${r.samples} | ${r.p50ms} | ${r.p95ms} | ${r.baselineP50ms} |`);
+  const first = s3.finalize[0];
+  const last = s3.finalize[s3.finalize.length - 1];
+  if (first && last && first !== last) lines.push('', `Ratio ${last.chunks}/${first.chunks} (p50): ${ratio(last.p50ms, first.p50ms)}`);
+  lines.push('');
+  return lines;
 }

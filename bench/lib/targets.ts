@@ -12,7 +12,7 @@ import type { Chunk } from './chunks.ts';
 import { spawnBenchServer, type ChildServer } from './child.ts';
 import { startOurServer } from './our-server.ts';
 
-export type TargetName = 'ours' | 'tus' | 'raw';
+export type TargetName = 'ours' | 'tus' | 'raw' | 'ours-s3';
 
 export interface RecordingUpload {
   /** Uploads chunk `index`; `last` tells protocols that must know the end (tus). */
@@ -102,13 +102,14 @@ export async function startTus(dataDir: string): Promise<Target> {
   };
 }
 
-export async function startOurs(dataDir: string, opts: { execArgv?: string[] } = {}): Promise<Target> {
-  const server = await startOurServer(dataDir, opts.execArgv ?? []);
+/** Our server; `env` selects other storage (bench/s3.ts: PostgreSQL + S3 as `ours-s3`). */
+export async function startOurs(dataDir: string, opts: { execArgv?: string[]; env?: Record<string, string>; name?: 'ours' | 'ours-s3' } = {}): Promise<Target> {
+  const server = await startOurServer(dataDir, opts.execArgv ?? [], opts.env ?? {});
   const http = pool(server.origin);
   const auth = { authorization: `Bearer ${server.token}` };
   const json = { ...auth, 'content-type': 'application/json' };
   return {
-    name: 'ours',
+    name: opts.name ?? 'ours',
     origin: server.origin,
     pid: server.pid,
     async newRecording() {
@@ -148,6 +149,7 @@ export async function startOurs(dataDir: string, opts: { execArgv?: string[] } =
 
 export function startTarget(name: TargetName, workDir: string): Promise<Target> {
   const dir = join(workDir, name);
+  if (name === 'ours-s3') throw new Error('ours-s3 runs on the engines bench/s3.ts starts (PostgreSQL, s3rver)');
   if (name === 'ours') return startOurs(dir);
   if (name === 'tus') return startTus(dir);
   return startRaw(dir);

@@ -1,0 +1,92 @@
+/**
+ * The app in real Chromium against two server nodes on one PostgreSQL database and one S3 bucket
+ * behind nginx (docs/SCALE-OUT.md): the app is served by the nodes through the proxy, whose URL
+ * is every node's PUBLIC_URL; it records a few seconds (E2E_RECORD_SECONDS), stops, and the
+ * recording completes. Checked by digests: the SHA-256 the server reports for the recorded bytes
+ * equals the outbox's, and the file served at `/file` hashes to the `fileSha256` it reports
+ * (seekable WebM: a rewritten head before the recorded clusters). The proxy's log shows that the
+ * chunk uploads reached both nodes.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_PREFIX, ROUTES } from '../../src/shared/api.ts';
+import { chunksDigestHex } from '../../src/shared/chunks-digest.ts';
+import { OUTBOX_DB_NAME } from '../../src/shared/outbox/schema.ts';
+import { RECORD_SECONDS, progressValue, readOutbox, recordChunks, statusKind, waitForController, waitForRecorder } from '../app/browser-helpers.ts';
+import { APP_PERMISSIONS, launchBrowser } from '../support/browser.ts';
+import { expectServedRecording } from '../support/e2e-fixtures.ts';
+import { usePostgres } from '../support/postgres.ts';
+import { useS3 } from '../support/s3.ts';
+import { startScaleOut, type ScaleOut } from '../support/scale-out.ts';
+
+/** The SHA-256 the outbox stored beside each chunk of the recording, in index order. */
+function outboxChunkDigests(page: Page, recordingId: string): Promise<string[]> {
+  return page.evaluate(
+    async ([dbName, id]) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open(dbName);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const chunks = await new Promise<{ recordingId: string; index: number; sha256: string }[]>((resolve, reject) => {
+        const req = db.transaction('chunks').objectStore('chunks').getAll();
+        req.onsuccess = () => resolve(req.result as { recordingId: string; index: number; sha256: string }[]);
+        req.onerror = () => reject(req.error);
+      });
+      db.close();
+      return chunks.filter((c) => c.recordingId === id).sort((a, b) => a.index - b.index).map((c) => c.sha256);
+    },
+    [OUTBOX_DB_NAME, recordingId] as const,
+  );
+}
+
+const { cluster } = usePostgres();
+const { s3 } = useS3();
+let lb: ScaleOut;
+let token: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  lb = await startScaleOut({ nodes: 2, databaseUrl: await cluster().freshDatabase(), s3: s3() });
+  [token] = (await lb.createUser('e2e-scale-out')) as [string];
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await lb?.stop();
+});
+
+describe('the app against two nodes behind nginx', () => {
+  it('records, stops and completes; the served recording matches the outbox by its digests', async () => {
+    const context = await browser.newContext({ permissions: APP_PERMISSIONS });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${lb.url}/#token=${encodeURIComponent(token)}`);
+      await waitForRecorder(page);
+      await waitForController(page);
+      await recordChunks(page, Math.max(2, Math.floor(RECORD_SECONDS / 2)));
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      await expect.poll(() => statusKind(page), { timeout: 60_000 }).toBe('complete');
+      expect(await progressValue(page)).toBe('100');
+      // Links point at the proxy (PUBLIC_URL), never at a node.
+      const shareUrl = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+      expect(shareUrl).toMatch(new RegExp(`^${lb.url}/s/[A-Za-z0-9_-]+$`));
+
+      const [local] = await readOutbox(page);
+      expect(local!.state).toBe('complete');
+      expect(local!.indices).toEqual([...Array(local!.chunkCount).keys()]);
+      const { video } = await expectServedRecording(lb, token, local!.id, local!, 60_000);
+      expect(video.seekable).toBe(true);
+      // The chunks digest any node computed from its rows = the one over the outbox's chunk digests.
+      expect(video.chunksDigest).toBe(await chunksDigestHex(await outboxChunkDigests(page, local!.id)));
+      expect(video.totalChunks).toBe(local!.chunkCount);
+
+      // Round robin: the recording's API requests (init, chunks, finalize, status) reached both nodes.
+      const api = lb.proxy.upstreamLog().filter((l) => l.uri.startsWith(API_PREFIX));
+      expect(api.some((l) => l.method === 'POST' && l.uri.startsWith(ROUTES.chunk))).toBe(true);
+      expect(new Set(api.map((l) => l.upstream))).toEqual(new Set(lb.nodes.map((n) => new URL(n.url).host)));
+    } finally {
+      await context.close();
+    }
+  });
+});
