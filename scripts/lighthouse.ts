@@ -71,7 +71,7 @@ interface TraceEvent {
 }
 
 /** Main-thread CPU of the audited page, from a Lighthouse trace: all top-level tasks, and over-50 ms parts. */
-export function mainThreadCpu(traceEvents: TraceEvent[]): { cpuMs: number; blockingCpuMs: number; tasks: number } {
+function mainThreadCpu(traceEvents: TraceEvent[]): { cpuMs: number; blockingCpuMs: number; tasks: number } {
   // The navigation moves the page to a new renderer process: the last main-frame commit names it.
   const commits = traceEvents.filter((e) => e.name === 'FrameCommittedInBrowser' && e.args?.data?.isOutermostMainFrame);
   const pid = commits.at(-1)?.args?.data?.processId;

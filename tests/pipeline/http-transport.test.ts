@@ -62,6 +62,23 @@ describe('http transport', () => {
     expect(e.kind).toBe('bad_response');
   });
 
+  it('refuses JSON answers that break the contract (zod/mini schemas checked in the worker)', async () => {
+    const id = 'A'.repeat(22);
+    const sha = 'a'.repeat(64);
+    // Each answer is well-formed JSON, one field off the contract.
+    const chunk = transportWith(() => json(201, { index: 0, size: 3, sha256: 'not-a-digest', duplicate: false })).t;
+    expect((await caught(chunk.putChunk({ sessionId: id, index: 0, data: new ArrayBuffer(3), sha256: sha }))).kind).toBe('bad_response');
+    const fin = transportWith(() => json(200, { status: 'complete', videoId: id, videoUrl: '/v', shareUrl: '/s', size: 3, sha256: null, totalChunks: 1.5, partial: false, missing: [] })).t;
+    expect((await caught(fin.finalize({ sessionId: id, totalChunks: 1 }))).kind).toBe('bad_response');
+    const unknownStatus = transportWith(() => json(200, { status: 'done', videoId: id })).t;
+    expect((await caught(unknownStatus.finalize({ sessionId: id, totalChunks: 1 }))).kind).toBe('bad_response');
+    const status = transportWith(() => json(200, { videoId: 'x/../y' })).t;
+    expect((await caught(status.status(id))).kind).toBe('bad_response');
+    // The same shape with the right values is accepted (the check is the schema, not the status code).
+    const ok = transportWith(() => json(200, { status: 'complete', videoId: id, videoUrl: '/v', shareUrl: '/s', size: 3, sha256: null, chunksDigest: sha, totalChunks: 1, partial: false, missing: [] })).t;
+    expect(await ok.finalize({ sessionId: id, totalChunks: 1 })).toMatchObject({ status: 'complete', chunksDigest: sha, sha256: null });
+  });
+
   it('reports a refused connection as network and a cancelled one as aborted', async () => {
     const { t } = transportWith(() => {
       throw new TypeError('fetch failed');
