@@ -63,9 +63,7 @@ function newWorker(url?: string): Worker {
 
 /**
  * Starts compositing `screen` (its first video track) with `camera` (may be null: screen only).
- * Both are handed over: the composite stops them when it stops. Pass clones: in Chromium a
- * <video> of a track gets no frames while MediaStreamTrackProcessor reads that same track (the
- * screen preview went black during screen + camera recordings; seen with the fake devices).
+ * `camera` is handed over: the composite stops it when it stops.
  */
 export function startComposite(
   screen: MediaStreamTrack,
@@ -75,16 +73,9 @@ export function startComposite(
 ): Composite {
   const Processor = processorCtor();
   const mode = opts.mode ?? (Processor ? 'worker' : 'main');
-  const c = mode === 'worker' && Processor
+  return mode === 'worker' && Processor
     ? workerComposite(Processor, screen, camera, placement, opts.workerUrl)
     : mainComposite(screen, camera, placement, opts.workerUrl);
-  return {
-    ...c,
-    stop() {
-      c.stop();
-      screen.stop();
-    },
-  };
 }
 
 function initialSize(track: MediaStreamTrack): { width: number; height: number } {

@@ -47,8 +47,7 @@ export async function startTake(i: TakeStartInput): Promise<StartedTake> {
   } else {
     const screenTrack = i.screen!.getVideoTracks()[0]!;
     if (i.source === 'screen+camera' && i.preview.camera) {
-      // Clones: the preview keeps showing the screen (see startComposite).
-      composite = startComposite(screenTrack.clone(), i.preview.camera.clone(), i.placement);
+      composite = startComposite(screenTrack, i.preview.camera.clone(), i.placement);
       tracks.push(...composite.stream.getVideoTracks());
       i.logger.info({ mode: composite.mode }, 'recorder.composite');
     } else tracks.push(screenTrack);
