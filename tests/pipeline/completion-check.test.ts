@@ -94,6 +94,19 @@ describe('completion check', () => {
     expect(await h.outbox.getRecording(REC_A)).toMatchObject({ state: 'complete', localCopy: 'released', completionCheck: { by: 'chunks-digest', digest: await expectedChunksDigest(2) } });
   });
 
+  it('a video the server lost while its status was polled is uploaded again, and the poll ends', async () => {
+    const h = await setup();
+    h.server.digests = 'none';
+    await recordInto(h.outbox, REC_A, 2);
+    await h.pipeline.drain('first');
+    h.server.forget(REC_A); // status answers 404 from now on
+    h.server.digests = 'chunks-digest';
+    const out = await h.pipeline.drain('second');
+    expect(h.log.events('session-lost')).toHaveLength(1);
+    expect(out).toEqual({ done: true, blocked: null, nextWakeAt: null, failed: 0 });
+    expect(await h.outbox.getRecording(REC_A)).toMatchObject({ state: 'complete', completionCheck: { by: 'chunks-digest' } });
+  });
+
   it('a re-init that finds the session already complete checks the chunks digest too', async () => {
     const h = await setup({ settings: { keepLocalCopy: false } });
     await recordInto(h.outbox, REC_A, 2);

@@ -12,7 +12,6 @@
  * re-sent; the server answers a duplicate with its own SHA-256, which we verify. A lost answer
  * therefore costs one chunk of bandwidth, never an unverified confirmation.
  */
-import type { VideoStatus } from '../../shared/api.ts';
 import { USER_ACTION_FAILURES } from '../../shared/errors.ts';
 import { countInRanges } from '../../shared/ranges.ts';
 import type { ChunkCounts } from '../../shared/outbox/queue.ts';
@@ -20,6 +19,7 @@ import type { CompletionCheck, LastError, RecordingRecord } from '../../shared/o
 import type { Settings } from '../../shared/settings.ts';
 import { OUTBOX_ERRORS } from '../../shared/outbox/errors.ts';
 import type { FailureHandler } from './failure-handler.ts';
+import { completionOf, digestsToCompare, type ServerCompletion } from './completion-check.ts';
 import { missingIndices } from './missing.ts';
 import { jitteredDelayMs } from './policy.ts';
 import type { PipelinePorts } from './ports.ts';
@@ -35,17 +35,6 @@ export interface SessionOpsDeps {
   emit(): void;
   /** An operation got a 2xx: the server is back, whatever waits may go now. */
   onServerAnswered(): Promise<void>;
-}
-
-/** What the server said of a complete video: finalize's answer, or the video's status. */
-export interface ServerCompletion {
-  /** SHA-256 over the ordered chunk SHA-256s; absent from servers that predate it. */
-  chunksDigest: string | null;
-  /** SHA-256 of the recorded bytes; null while the server computes it after completion. */
-  sha256: string | null;
-  size: number;
-  shareUrl: string;
-  videoUrl: string;
 }
 
 interface Backoff {
@@ -254,7 +243,7 @@ export class SessionOps {
     const { outbox, logger, clock } = this.d.ports;
     const rec = await outbox.getRecording(recordingId);
     if (!rec) return;
-    const check = await this.localDigest(rec, server);
+    const check = await digestsToCompare(this.d.ports.outbox, rec, server);
     if (check === null) {
       await this.awaitCheckable(recordingId, settings);
       return;
@@ -276,33 +265,6 @@ export class SessionOps {
     await outbox.patchRecording(recordingId, { lastError: err });
     this.d.state.setError(recordingId, err);
     logger.error({ recordingId, status: 'mismatch', checkedBy: check.by, serverDigest: check.digest, localDigest: check.local }, 'finalize-result');
-  }
-
-  /**
-   * The server's digest and the local one of the same kind: the chunks digest when the server
-   * sent one, else (an older server) the recording's SHA-256; null when it sent neither yet.
-   * The local digest is computed (and kept) here if the recording has none.
-   */
-  private async localDigest(rec: RecordingRecord, server: ServerCompletion): Promise<{ by: CompletionCheck['by']; digest: string; local: string | null } | null> {
-    const { outbox } = this.d.ports;
-    const total = rec.totalChunks;
-    if (server.chunksDigest) {
-      let local = rec.localChunksDigest;
-      if (local === null && total !== null) {
-        local = await outbox.computeLocalChunksDigest(rec.id, total);
-        if (local !== null) await outbox.patchRecording(rec.id, { localChunksDigest: local });
-      }
-      return { by: 'chunks-digest', digest: server.chunksDigest, local };
-    }
-    if (server.sha256) {
-      let local = rec.localSha256;
-      if (local === null && total !== null) {
-        local = await outbox.computeLocalSha256(rec.id, total);
-        if (local !== null) await outbox.patchRecording(rec.id, { localSha256: local });
-      }
-      return { by: 'sha256', digest: server.sha256, local };
-    }
-    return null;
   }
 
   /** Complete on the server, nothing to check yet: keep every local byte and ask again later. */
@@ -365,6 +327,3 @@ export class SessionOps {
   }
 }
 
-function completionOf(st: VideoStatus): ServerCompletion {
-  return { chunksDigest: st.chunksDigest ?? null, sha256: st.sha256, size: st.bytes, shareUrl: st.shareUrl, videoUrl: st.videoUrl ?? '' };
-}
