@@ -55,7 +55,7 @@ async function expectNothingStored(videos = 1): Promise<void> {
   // A body still trickling in (the slowloris cases) holds its temp file until the body timeout:
   // nothing stored means "gone by then". A dead connection releases it at once
   // (hostile-small.test.ts checks within 1 s).
-  await expect.poll(() => readdirSync(join(server.dataDir, 'blobs', 'tmp')), { timeout: BODY_TIMEOUT_MS + 1_500, interval: 50 }).toEqual([]);
+  await expect.poll(() => readdirSync(join(server.dataDir, 'tmp')), { timeout: BODY_TIMEOUT_MS + 1_500, interval: 50 }).toEqual([]);
   expect(readdirSync(join(server.dataDir, 'blobs', 'videos'))).toEqual([]);
 }
 
@@ -248,7 +248,7 @@ describe('lying Content-Length and slow bodies (raw sockets)', () => {
     expect(statusOf(reply)).toBe(408);
     expectCatalogue4xx(408, jsonOf(reply), 'slowloris');
     expect((await c.status(id)).json.receivedChunks).toBe(0);
-    expect(readdirSync(join(server.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    expect(readdirSync(join(server.dataDir, 'tmp'))).toEqual([]);
     expect((await c.remove(other)).status).toBe(204);
     await expectNothingStored();
 

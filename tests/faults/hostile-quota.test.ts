@@ -63,7 +63,7 @@ describe('per-user storage quota', () => {
     expect((await ann.status(a2)).json).toMatchObject({ receivedChunks: 0, bytes: 0 });
     expect(chunkFiles(s, a1)).toEqual([]);
     expect(chunkFiles(s, a2)).toEqual([]);
-    await expect.poll(() => readdirSync(join(s.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    await expect.poll(() => readdirSync(join(s.dataDir, 'tmp'))).toEqual([]);
 
     const me = MeResponse.parse((await ann.me()).json);
     expect(me.usage).toEqual({ bytes: 9000, openSessions: 2 });

@@ -61,7 +61,7 @@ describe('a body aborted while its temp file opens', () => {
     const { token } = await addUser(app.outbox.repo, 'aborter', Date.now());
     const c = client(`http://127.0.0.1:${port}`, token);
     const id = (await c.init()).json.sessionId as string;
-    const tmp = join(dataDir, 'blobs', 'tmp');
+    const tmp = join(dataDir, 'tmp');
     const body = Buffer.alloc(200_000, 3);
 
     await new Promise<void>((resolve) => {
@@ -101,7 +101,7 @@ describe('requests', () => {
 
   it('full closes right after the body never leave a temp file behind for more than 1 s', async () => {
     const id = (await c.init()).json.sessionId as string;
-    const tmp = join(server.dataDir, 'blobs', 'tmp');
+    const tmp = join(server.dataDir, 'tmp');
     for (let i = 0; i < 20; i++) {
       const body = Buffer.alloc(64 * 1024, i);
       await rawExchange(port, chunkHead(id, 10 + i, c.token!, body) + body.toString('latin1'), { end: true });

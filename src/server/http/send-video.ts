@@ -6,18 +6,18 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../shared/errors.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import type { IngestContext } from '../ingest/context.ts';
 import type { VideoRecord } from '../storage/metadata-repo.ts';
 import { baseMimeType, fileExtension } from '../ingest/video-status.ts';
 import { parseRange } from './range.ts';
-import { readServed, servedSize } from '../ingest/served-file.ts';
+import { openServed, servedSize } from '../ingest/served-file.ts';
 
 function safeFilename(video: VideoRecord): string {
   const stem = (video.title ?? '').replace(/[^A-Za-z0-9 ._-]+/g, '').trim().slice(0, 80) || `outbox-${video.id}`;
   return `${stem}.${fileExtension(video.mimeType)}`;
 }
 
-export function sendVideo(request: FastifyRequest, reply: FastifyReply, blobs: BlobStore, video: VideoRecord, cacheControl: string): FastifyReply {
+export async function sendVideo(request: FastifyRequest, reply: FastifyReply, ctx: IngestContext, video: VideoRecord, cacheControl: string): Promise<FastifyReply> {
   if (video.state !== 'complete') throw new ApiError('video_not_ready', { state: video.state });
   const size = servedSize(video);
   reply
@@ -31,12 +31,12 @@ export function sendVideo(request: FastifyRequest, reply: FastifyReply, blobs: B
   if (range.kind === 'partial') {
     reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', String(range.end - range.start + 1));
     if (request.method === 'HEAD') return sendHead(reply);
-    return reply.send(readServed(blobs, video, { start: range.start, end: range.end }));
+    return reply.send(await openServed(ctx, video, { start: range.start, end: range.end }));
   }
   reply.code(200).header('content-length', String(size));
   if (request.method === 'HEAD') return sendHead(reply);
   if (size === 0) return reply.send();
-  return reply.send(readServed(blobs, video, { start: 0, end: size - 1 }));
+  return reply.send(await openServed(ctx, video, { start: 0, end: size - 1 }));
 }
 
 /**

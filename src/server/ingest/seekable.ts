@@ -5,6 +5,7 @@
  * a completion: anything unexpected here is logged and the bytes are served as received.
  */
 import type { MediaLayout, VideoRecord } from '../storage/metadata-repo.ts';
+import { ClusterIndexer } from '../webm/cluster-indexer.ts';
 import { buildSeekableHead } from '../webm/seekable-head.ts';
 import { baseMimeType } from './video-status.ts';
 import type { IngestContext } from './context.ts';
@@ -25,13 +26,15 @@ async function decide(ctx: IngestContext, video: VideoRecord): Promise<MediaLayo
     return AS_RECORDED;
   }
   try {
-    const outcome = await ctx.assembler.mediaIndex(video);
+    const indexer = new ClusterIndexer();
+    if (video.assembledBytes > 0) for await (const buf of (await ctx.output.open(video.id, { start: 0, end: video.assembledBytes - 1 })).body) indexer.feed(buf as Buffer);
+    const outcome = indexer.finish();
     if (!outcome.ok) {
       ctx.log.warn({ event: 'webm/served-as-recorded', videoId: video.id, reason: outcome.reason });
       return AS_RECORDED;
     }
     const head = buildSeekableHead(outcome.index, video.assembledBytes);
-    await ctx.blobs.writeServedHead(video.id, head.head);
+    await ctx.small.put(video.id, 'head', head.head);
     ctx.log.info({ event: 'webm/seekable', videoId: video.id, durationMs: head.durationMs, cuePoints: head.cuePoints, headBytes: head.head.length });
     return { durationMs: head.durationMs, seekable: true, servedHead: { length: head.head.length, replaces: head.replaces } };
   } catch (err) {

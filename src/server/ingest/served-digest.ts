@@ -7,7 +7,7 @@
  */
 import type { VideoRecord } from '../storage/metadata-repo.ts';
 import type { IngestContext } from './context.ts';
-import { readServed, servedSize } from './served-file.ts';
+import { openServed, servedSize } from './served-file.ts';
 
 const running = new WeakMap<IngestContext, Set<string>>();
 const pending = new WeakMap<IngestContext, Set<NodeJS.Timeout>>();
@@ -48,12 +48,12 @@ export function scheduleServedDigest(ctx: IngestContext, video: VideoRecord): Pr
 async function computeAndRecord(ctx: IngestContext, video: VideoRecord): Promise<void> {
   let hex = video.sha256!;
   if (video.servedHead) {
-    const { sha256 } = ctx.assembler;
+    const { sha256 } = ctx;
     const key = `${video.id}:served`;
     sha256.reset(key);
     try {
       const size = servedSize(video);
-      if (size > 0) for await (const buf of readServed(ctx.blobs, video, { start: 0, end: size - 1 })) await sha256.update(key, buf as Buffer);
+      if (size > 0) for await (const buf of await openServed(ctx, video, { start: 0, end: size - 1 })) await sha256.update(key, buf as Buffer);
       const peeked = await sha256.peek(key);
       if (peeked === null) throw new Error('served hash lost');
       hex = peeked;

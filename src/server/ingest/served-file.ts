@@ -3,7 +3,9 @@
  * recorded bytes from the first Cluster on (seekable.ts). Range requests map onto the two parts.
  */
 import { Readable } from 'node:stream';
-import type { BlobStore, ByteRange } from '../storage/blob-store.ts';
+import { ApiError } from '../../shared/errors.ts';
+import type { ByteRange } from '../storage/ports.ts';
+import type { IngestContext } from './context.ts';
 import type { VideoRecord } from '../storage/metadata-repo.ts';
 
 export function servedSize(video: VideoRecord): number {
@@ -11,20 +13,22 @@ export function servedSize(video: VideoRecord): number {
   return h ? h.length + video.assembledBytes - h.replaces : video.assembledBytes;
 }
 
-/** Streams the inclusive `range` of the served file (the caller checked it against servedSize). */
-export function readServed(blobs: BlobStore, video: VideoRecord, range: ByteRange): Readable {
+/**
+ * Opens the inclusive `range` of the served file (the caller checked it against servedSize);
+ * rejects `not_found` before any byte is produced.
+ */
+export async function openServed(ctx: IngestContext, video: VideoRecord, range: ByteRange): Promise<Readable> {
   const h = video.seekable ? video.servedHead : null;
-  if (!h) return blobs.readAssembled(video.id, range);
+  if (!h) return (await ctx.output.open(video.id, range)).body;
+  const head = range.start < h.length ? await ctx.small.get(video.id, 'head') : null;
+  if (range.start < h.length && !head) throw new ApiError('not_found');
+  const rest =
+    range.end >= h.length
+      ? (await ctx.output.open(video.id, { start: Math.max(range.start, h.length) - h.length + h.replaces, end: range.end - h.length + h.replaces })).body
+      : null;
   async function* parts(): AsyncGenerator<Buffer> {
-    if (range.start < h!.length) {
-      const head = await blobs.readServedHead(video.id);
-      yield head.subarray(range.start, Math.min(range.end + 1, h!.length));
-    }
-    if (range.end >= h!.length) {
-      const start = Math.max(range.start, h!.length) - h!.length + h!.replaces;
-      const end = range.end - h!.length + h!.replaces;
-      yield* blobs.readAssembled(video.id, { start, end }) as AsyncIterable<Buffer>;
-    }
+    if (head) yield head.subarray(range.start, Math.min(range.end + 1, h!.length));
+    if (rest) yield* rest as AsyncIterable<Buffer>;
   }
   return Readable.from(parts(), { objectMode: false });
 }

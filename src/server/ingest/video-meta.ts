@@ -28,7 +28,7 @@ export function cleanTitle(raw: string): string {
 export async function renameVideo(ctx: IngestContext, user: User, id: string, rawTitle: string): Promise<VideoRecord> {
   const title = cleanTitle(rawTitle);
   const video = await ownedVideo(ctx, user, id);
-  return ctx.locks.run(video.id, async () => {
+  return ctx.locker.withLock(video.id, async () => {
     const now = ctx.clock();
     await ctx.repo.renameVideo(video.id, title, now);
     ctx.log.info({ event: 'video/renamed', videoId: video.id });
@@ -45,8 +45,8 @@ export async function storePoster(ctx: IngestContext, user: User, id: string, by
   if (bytes.length > MAX_POSTER_BYTES || !isJpeg(bytes)) throw new ApiError('poster_invalid', { maxBytes: MAX_POSTER_BYTES });
   const video = await ownedVideo(ctx, user, id);
   if (video.state === 'expired') throw new ApiError('session_expired');
-  return ctx.locks.run(video.id, async () => {
-    await ctx.blobs.writePoster(video.id, bytes);
+  return ctx.locker.withLock(video.id, async () => {
+    await ctx.small.put(video.id, 'poster', bytes);
     await ctx.repo.setPosterAt(video.id, ctx.clock());
     ctx.log.info({ event: 'video/poster-stored', videoId: video.id, bytes: bytes.length });
     return (await ctx.repo.getVideo(video.id))!;

@@ -34,6 +34,6 @@ export function registerShareRoutes(app: FastifyInstance, ctx: IngestContext): v
     const { shareId } = Params.parse(request.params);
     const video = await findShared(ctx, shareId);
     if (!video || video.state === 'expired') throw new ApiError('not_found');
-    return sendVideo(request, reply, ctx.blobs, video, 'public, max-age=0, must-revalidate');
+    return sendVideo(request, reply, ctx, video, 'public, max-age=0, must-revalidate');
   });
 }

@@ -13,7 +13,7 @@ import { parseOr400 } from '../http/validate.ts';
 import type { IngestContext } from '../ingest/context.ts';
 import { catchUpServedDigests, stopServedDigests } from '../ingest/served-digest.ts';
 import { MAX_POSTER_BYTES, renameVideo, storePoster } from '../ingest/video-meta.ts';
-import { ownedVideo, statusOf } from '../ingest/videos.ts';
+import { ownedVideo, loadVideoStatus } from '../ingest/videos.ts';
 import { isServerId } from '../ids.ts';
 
 const IdParams = z.object({ id: z.string() });
@@ -29,21 +29,21 @@ export async function videoMetaRoutes(app: FastifyInstance, opts: { ctx: IngestC
     const user = requireUser(request);
     const { id } = IdParams.parse(request.params);
     const { title } = parseOr400(RenameRequest, request.body);
-    return statusOf(ctx, await renameVideo(ctx, user, id, title));
+    return loadVideoStatus(ctx, await renameVideo(ctx, user, id, title));
   });
 
   app.put(`${API_PREFIX}/videos/:id/poster`, async (request) => {
     const user = requireUser(request);
     const { id } = IdParams.parse(request.params);
     if (!Buffer.isBuffer(request.body)) throw new ApiError('poster_invalid', { maxBytes: MAX_POSTER_BYTES });
-    return statusOf(ctx, await storePoster(ctx, user, id, request.body));
+    return loadVideoStatus(ctx, await storePoster(ctx, user, id, request.body));
   });
 
   app.get(`${API_PREFIX}/videos/:id/poster`, async (request, reply) => {
     const user = requireUser(request);
     const { id } = IdParams.parse(request.params);
     const video = await ownedVideo(ctx, user, id);
-    const bytes = video.posterAt === null ? null : await ctx.blobs.readPoster(video.id);
+    const bytes = video.posterAt === null ? null : await ctx.small.get(video.id, 'poster');
     if (!bytes) throw new ApiError('not_found');
     return reply.type('image/jpeg').header('cache-control', 'private, no-cache').send(bytes);
   });
@@ -52,7 +52,7 @@ export async function videoMetaRoutes(app: FastifyInstance, opts: { ctx: IngestC
     const { shareId } = ShareParams.parse(request.params);
     const video = isServerId(shareId) ? await ctx.repo.getVideoByShareId(shareId) : null;
     if (!video || video.state === 'expired') throw new ApiError('not_found');
-    const bytes = (video.posterAt === null ? null : await ctx.blobs.readPoster(video.id)) ?? NEUTRAL_POSTER;
+    const bytes = (video.posterAt === null ? null : await ctx.small.get(video.id, 'poster')) ?? NEUTRAL_POSTER;
     // Link-preview crawlers fetch og:image from other origins.
     reply.header('cross-origin-resource-policy', 'cross-origin');
     return reply.type('image/jpeg').header('cache-control', 'public, max-age=300').send(bytes);
