@@ -91,3 +91,22 @@ export async function uploadAll(c: Client, sessionId: string, chunks: Buffer[], 
     if (r.status !== 201 && r.status !== 200) throw new Error(`chunk ${i}: ${r.status} ${JSON.stringify(r.json)}`);
   }
 }
+
+/** The chunks digest a client computes from its chunks (src/shared/chunks-digest.ts). */
+export async function chunksDigestOf(chunks: readonly Uint8Array[]): Promise<string> {
+  const { chunksDigestHex } = await import('../../src/shared/chunks-digest.ts');
+  return chunksDigestHex(chunks.map((b) => sha256(b)));
+}
+
+/**
+ * The status once the after-completion job recorded the recorded bytes' SHA-256 (null at
+ * completion, filled within seconds). Polls on the condition, bounded.
+ */
+export async function statusWithRecordedDigest(c: Client, id: string, timeoutMs = 15_000): Promise<any> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const st = (await c.status(id)).json;
+    if (st.sha256 !== null || Date.now() > until) return st;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
