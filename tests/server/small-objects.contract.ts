@@ -1,0 +1,64 @@
+/**
+ * The SmallObjects contract (src/server/storage/ports.ts): the served head and the poster of a
+ * video, each replaced whole. Every implementation must pass it.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { newId } from '../../src/server/ids.ts';
+import type { SmallObjects } from '../../src/server/storage/ports.ts';
+
+export function runSmallObjectsContract(name: string, makeStore: () => Promise<{ store: SmallObjects; cleanup(): Promise<void> }>): void {
+  describe(`SmallObjects contract: ${name}`, () => {
+    let cleanup: (() => Promise<void>) | null = null;
+    const fresh = async () => {
+      const made = await makeStore();
+      cleanup = made.cleanup;
+      return made.store;
+    };
+    afterEach(async () => {
+      await cleanup?.();
+      cleanup = null;
+    });
+
+    it('answers null for an absent object and the bytes once put', async () => {
+      const s = await fresh();
+      const vid = newId();
+      expect(await s.get(vid, 'head')).toBeNull();
+      const head = Buffer.from('served head bytes');
+      await s.put(vid, 'head', head);
+      expect(await s.get(vid, 'head')).toEqual(head);
+      expect(await s.get(vid, 'poster')).toBeNull();
+    });
+
+    it('replaces an object atomically: readers see the old bytes or the new, never a mix', async () => {
+      const s = await fresh();
+      const vid = newId();
+      const old = randomBytes(200_000);
+      const next = randomBytes(180_000);
+      await s.put(vid, 'poster', old);
+      const seen: Buffer[] = [];
+      let done = false;
+      const writing = s.put(vid, 'poster', next).finally(() => (done = true));
+      while (!done) seen.push((await s.get(vid, 'poster'))!);
+      await writing;
+      seen.push((await s.get(vid, 'poster'))!);
+      for (const b of seen) expect(b.equals(old) || b.equals(next)).toBe(true);
+      expect(seen.at(-1)!.equals(next)).toBe(true);
+    });
+
+    it('deleteAll removes both objects of one video and nothing of another', async () => {
+      const s = await fresh();
+      const [vid, other] = [newId(), newId()];
+      await s.put(vid, 'head', Buffer.from('h'));
+      await s.put(vid, 'poster', Buffer.from('p'));
+      await s.put(other, 'poster', Buffer.from('other'));
+      await s.deleteAll(vid);
+      await s.deleteAll(vid);
+      expect(await s.get(vid, 'head')).toBeNull();
+      expect(await s.get(vid, 'poster')).toBeNull();
+      expect(await s.get(other, 'poster')).toEqual(Buffer.from('other'));
+      await s.put(vid, 'head', Buffer.from('again'));
+      expect(await s.get(vid, 'head')).toEqual(Buffer.from('again'));
+    });
+  });
+}
