@@ -55,8 +55,10 @@ async function expectNothingStored(videos = 1): Promise<void> {
   // A body still trickling in (the slowloris cases) holds its temp file until the body timeout:
   // nothing stored means "gone by then". A dead connection releases it at once
   // (hostile-small.test.ts checks within 1 s).
-  await expect.poll(() => readdirSync(join(server.dataDir, 'tmp')), { timeout: BODY_TIMEOUT_MS + 1_500, interval: 50 }).toEqual([]);
-  expect(readdirSync(join(server.dataDir, 'blobs', 'videos'))).toEqual([]);
+  await expect.poll(() => readdirSync(join(server.dataDir, 'tmp', 'incoming')), { timeout: BODY_TIMEOUT_MS + 1_500, interval: 50 }).toEqual([]);
+  // Neither a chunk object nor an output (the embedded default's disk layout).
+  expect(readdirSync(join(server.dataDir, 'chunks'))).toEqual([]);
+  expect(readdirSync(join(server.dataDir, 'videos'))).toEqual([]);
 }
 
 /** One raw HTTP/1.1 exchange; resolves with whatever came back when the server closed (or after `ms`). */
@@ -248,7 +250,7 @@ describe('lying Content-Length and slow bodies (raw sockets)', () => {
     expect(statusOf(reply)).toBe(408);
     expectCatalogue4xx(408, jsonOf(reply), 'slowloris');
     expect((await c.status(id)).json.receivedChunks).toBe(0);
-    expect(readdirSync(join(server.dataDir, 'tmp'))).toEqual([]);
+    expect(readdirSync(join(server.dataDir, 'tmp', 'incoming'))).toEqual([]);
     expect((await c.remove(other)).status).toBe(204);
     await expectNothingStored();
 
@@ -261,7 +263,7 @@ describe('lying Content-Length and slow bodies (raw sockets)', () => {
       duplicatesStored,
       sha256Match: sha256(served) === sha256(whole),
       durationMs: Date.now() - suiteStarted,
-      notes: 'every answer a catalogue 4xx; nothing stored (status, list, blobs/tmp, blobs/videos checked); a normal upload completed during the slowloris',
+      notes: 'every answer a catalogue 4xx; nothing stored (status, list, receive dir, chunk objects and outputs checked); a normal upload completed during the slowloris',
       env: { HOSTILE_RUNS: String(RUNS) },
     });
   }, 20_000);

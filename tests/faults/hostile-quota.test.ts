@@ -30,9 +30,10 @@ async function start(env: Record<string, string>): Promise<TestServer> {
   return server;
 }
 
+/** The video's chunk objects in the embedded default's disk layout (storage/disk/disk-chunk-objects.ts). */
 function chunkFiles(s: TestServer, videoId: string): string[] {
-  const dir = join(s.dataDir, 'blobs', 'videos', videoId);
-  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.chunk')) : [];
+  const dir = join(s.dataDir, 'chunks', videoId);
+  return existsSync(dir) ? readdirSync(dir) : [];
 }
 
 /** A chunk sent with chunked transfer coding: no Content-Length, so only the commit can refuse it. */
@@ -63,7 +64,7 @@ describe('per-user storage quota', () => {
     expect((await ann.status(a2)).json).toMatchObject({ receivedChunks: 0, bytes: 0 });
     expect(chunkFiles(s, a1)).toEqual([]);
     expect(chunkFiles(s, a2)).toEqual([]);
-    await expect.poll(() => readdirSync(join(s.dataDir, 'tmp'))).toEqual([]);
+    await expect.poll(() => readdirSync(join(s.dataDir, 'tmp', 'incoming'))).toEqual([]);
 
     const me = MeResponse.parse((await ann.me()).json);
     expect(me.usage).toEqual({ bytes: 9000, openSessions: 2 });

@@ -77,7 +77,7 @@ describe('requests', () => {
 
   it('full closes right after the body never leave a temp file behind for more than 1 s', async () => {
     const id = (await c.init()).json.sessionId as string;
-    const tmp = join(server.dataDir, 'tmp');
+    const tmp = join(server.dataDir, 'tmp', 'incoming');
     for (let i = 0; i < 20; i++) {
       const body = Buffer.alloc(64 * 1024, i);
       await rawExchange(port, chunkHead(id, 10 + i, c.token!, body) + body.toString('latin1'), { end: true });

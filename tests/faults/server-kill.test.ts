@@ -190,7 +190,7 @@ describe('kill -9 soak', () => {
       allMatch &&= match;
       expect(match, `video ${rec.id} differs from what was recorded`).toBe(true);
     }
-    expect(readdirSync(join(dataDir, 'tmp'))).toEqual([]);
+    expect(readdirSync(join(dataDir, 'tmp', 'incoming'))).toEqual([]);
     // Every kill happened while the server was running; most while requests were in flight.
     expect(server.starts).toBe(KILLS + 1);
     expect(killsDuringRequests).toBeGreaterThan(KILLS / 2);

@@ -8,7 +8,7 @@ import { addUser } from '../../src/server/users.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { client, makeChunks, uploadAll, type Client } from './helpers.ts';
+import { client, makeChunks, sha256, uploadAll, type Client } from './helpers.ts';
 
 const TTL = 60_000;
 let now = Date.UTC(2030, 0, 1);
@@ -38,8 +38,11 @@ describe('expiry', () => {
     const done = (await c.init()).json.sessionId as string;
     await uploadAll(c, done, chunks);
     await c.finalize({ sessionId: done, totalChunks: 4 });
-    const videoDir = (id: string) => join(dataDir, 'blobs', 'videos', id);
-    expect(readdirSync(videoDir(idle)).sort()).toEqual(['2.chunk', 'assembled']);
+    // The embedded default's disk layout: outputs in videos/, chunk objects in chunks/<id>/.
+    const output = (id: string) => join(dataDir, 'videos', id);
+    const chunkDir = (id: string) => join(dataDir, 'chunks', id);
+    expect(existsSync(output(idle))).toBe(true);
+    expect(readdirSync(chunkDir(idle))).toEqual([`2-${sha256(chunks[2]!)}`]);
 
     now += TTL - 1_000;
     await uploadAll(c, active, chunks, [2]);
@@ -47,8 +50,9 @@ describe('expiry', () => {
 
     now += 2_000;
     expect(await app.outbox.sweep()).toBe(1);
-    expect(existsSync(videoDir(idle))).toBe(false);
-    expect(existsSync(videoDir(active))).toBe(true);
+    expect(existsSync(output(idle))).toBe(false);
+    expect(existsSync(chunkDir(idle))).toBe(false);
+    expect(readdirSync(chunkDir(active))).toHaveLength(2);
     expect((await c.status(idle)).json).toMatchObject({ state: 'expired', receivedChunks: 0, chunks: [] });
     expect((await c.status(done)).json.state).toBe('complete');
     expect((await c.file(done)).status).toBe(200);

@@ -51,7 +51,7 @@ describe('chunk ingest fast path', () => {
       expect((await c.chunk(id, 1, chunks[1]!)).status).toBe(201); // fast path, then 2 follows from its object
       expect({ put, written }).toEqual({ put: [2], written: [0, 1, 2] });
       await expect(app.outbox.ctx.chunks.get({ videoId: id, index: 2, sha256: sha256(chunks[2]!) })).rejects.toMatchObject({ code: 'not_found' });
-      expect(readdirSync(join(dataDir, 'tmp'))).toEqual([]);
+      expect(readdirSync(join(dataDir, 'tmp', 'incoming'))).toEqual([]);
       expect((await c.status(id)).json.assembledChunks).toBe(3);
 
       expect((await c.chunk(id, 3, chunks[3]!)).status).toBe(201);

@@ -60,7 +60,7 @@ describe('slow bodies', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 408/);
     expect(reply).toContain('"code":"request_timeout"');
     expect((await c.status(id)).json.receivedChunks).toBe(0);
-    expect(readdirSync(join(server.dataDir, 'tmp'))).toEqual([]);
+    expect(readdirSync(join(server.dataDir, 'tmp', 'incoming'))).toEqual([]);
     await server.stop();
   });
 });

@@ -116,15 +116,15 @@ describe('a node that died between output.write and recordSegment', () => {
 describe('start-up', () => {
   it("empties this node's receive directory and leaves what the database does not know alone", async () => {
     const dataDir = tempDir();
-    mkdirSync(join(dataDir, 'tmp'), { recursive: true });
-    writeFileSync(join(dataDir, 'tmp', 'abc.part'), 'half-received');
+    mkdirSync(join(dataDir, 'tmp', 'incoming'), { recursive: true });
+    writeFileSync(join(dataDir, 'tmp', 'incoming', 'abc.part'), 'half-received');
     // Another node's (or a later) object: start-up never deletes by "the database does not know it".
     const stranger = { videoId: 'QQQQQQQQQQQQQQQQQQQQQQ', index: 0, sha256: sha256(Buffer.from('other node')) };
     const stores = await diskStores(dataDir);
     await stores.chunks.init();
     await stores.chunks.put(stranger, { size: 10, buffers: [Buffer.from('other node')] });
     const { app } = await serve(dataDir);
-    expect(existsSync(join(dataDir, 'tmp', 'abc.part'))).toBe(false);
+    expect(existsSync(join(dataDir, 'tmp', 'incoming', 'abc.part'))).toBe(false);
     expect(Buffer.concat(await app.outbox.ctx.chunks.get(stranger)).toString()).toBe('other node');
   });
 

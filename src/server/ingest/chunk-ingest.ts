@@ -41,8 +41,8 @@ import { ownedVideo } from './videos.ts';
  */
 const IN_MEMORY_WINDOW = 4;
 
-/** Where bodies that are not held in memory are received (node-local; cleared at start-up). */
-export const ingestTmpDir = (dataDir: string) => join(dataDir, 'tmp');
+/** Where bodies not held in memory are received (node-local, beside the stores' own temp dirs; cleared at start-up). */
+export const ingestTmpDir = (dataDir: string) => join(dataDir, 'tmp', 'incoming');
 
 /** A chunk upload as the route hands it over. */
 export interface IncomingChunk {
