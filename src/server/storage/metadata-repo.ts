@@ -1,9 +1,13 @@
 import type { IndexRange } from '../../shared/ranges.ts';
+import type { OutputLedger, OutputPrefixFields } from './ports.ts';
 
 /**
- * Users, tokens, videos and chunk records. SQLite implements it now, PostgreSQL can later; both
- * must pass tests/server/metadata-repo.contract.ts. Methods are async so a networked database
- * fits the same shape. Times are epoch milliseconds from the server's injected clock.
+ * Users, tokens, videos, chunk records and the output ledger (ports.ts). SQLite
+ * (sqlite-metadata-repo.ts) and PostgreSQL (postgres/pg-metadata-repo.ts) implement it; both
+ * pass tests/server/metadata-repo.contract.ts and tests/server/output-ledger.contract.ts.
+ * Methods are async so a networked database fits the same shape. Times are epoch milliseconds
+ * from the server's injected clock. Every write resolves only once it is durable (survives a
+ * power loss) unless its doc says otherwise; failures reach callers as catalogue ApiErrors.
  */
 export interface User {
   id: string;
@@ -13,7 +17,7 @@ export interface User {
 
 export type VideoStateName = 'open' | 'complete' | 'expired';
 
-export interface VideoRecord {
+export interface VideoRecord extends OutputPrefixFields {
   id: string;
   userId: string;
   recordingId: string;
@@ -25,10 +29,7 @@ export interface VideoRecord {
   updatedAt: number;
   completedAt: number | null;
   totalChunks: number | null;
-  /** Length of the contiguous prefix appended to the assembled object. */
-  assembledChunks: number;
-  /** Bytes of the assembled object that are durable and accounted for. */
-  assembledBytes: number;
+  /** SHA-256 of the recorded bytes; null until computed after completion (setRecordedSha256). */
   sha256: string | null;
   partial: boolean;
   /** Indices skipped by a partial completion, as inclusive ranges. */
@@ -70,8 +71,12 @@ export interface NewVideo {
   now: number;
 }
 
+/** What a completion records (OutputLedger.completeIf). */
 export interface Completion {
-  sha256: string;
+  /** null: computed after completion (setRecordedSha256). */
+  sha256: string | null;
+  /** SHA-256 over the ordered chunk SHA-256s (src/shared/chunks-digest.ts); completeIf requires it. */
+  chunksDigest?: string | null;
   /** Recorded together with the state so a completion is one atomic step. */
   assembledChunks: number;
   assembledBytes: number;
@@ -101,7 +106,7 @@ export interface VideoCursor {
   id: string;
 }
 
-export interface MetadataRepo {
+export interface MetadataRepo extends OutputLedger {
   close(): Promise<void>;
 
   createUser(id: string, name: string, now: number): Promise<User>;
@@ -134,8 +139,16 @@ export interface MetadataRepo {
   allVideoIds(): Promise<string[]>;
   touchVideo(id: string, now: number): Promise<void>;
   setTotalChunks(id: string, total: number, now: number): Promise<void>;
-  /** Records that chunks up to `assembledChunks` (exclusive) are appended, `assembledBytes` long. */
+  /**
+   * Records that chunks up to `assembledChunks` (exclusive) are appended, `assembledBytes` long.
+   * @deprecated Unconditional and, on SQLite, not flushed: only the pre-ports assembler (with its
+   * append journal) calls it; new code records the prefix with `recordSegment`.
+   */
   setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void>;
+  /**
+   * Records the completion unconditionally.
+   * @deprecated Only the pre-ports finalize calls it; new code uses `completeIf`.
+   */
   completeVideo(id: string, c: Completion): Promise<void>;
   /** Marks the video expired and forgets its chunk records (their bytes are gone). */
   expireVideo(id: string, now: number): Promise<void>;
@@ -155,6 +168,8 @@ export interface MetadataRepo {
    * one transaction. False (and nothing changed) when the chunk is already recorded. May commit
    * without a WAL flush: the blob store's append journal lets recovery re-adopt it. `limits` as
    * for insertChunk.
+   * @deprecated The pre-ports fast path; new code uses `recordSegment` with `chunk` (durable,
+   * compare-and-set on the prefix).
    */
   insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number, limits?: ByteLimits): Promise<boolean>;
   listChunks(videoId: string): Promise<ChunkRecord[]>;
@@ -166,10 +181,7 @@ export interface MetadataRepo {
   /** Removes the chunk record and takes its size off the video's storedBytes. */
   deleteChunk(videoId: string, index: number): Promise<void>;
 
-  /**
-   * Records the media layout decided at completion; durable together with the `completeVideo`
-   * that follows it (a video is served only once complete, so nothing reads it before).
-   */
+  /** Records the media layout, learned after completion (seekable-webm.ts). */
   setMediaLayout(id: string, m: MediaLayout): Promise<void>;
   /** Records the SHA-256 of the served file. */
   setFileSha256(id: string, sha256: string): Promise<void>;

@@ -82,6 +82,34 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE videos ADD COLUMN poster_at INTEGER;
     `,
   },
+  {
+    // The output ledger (storage/ports.ts OutputLedger): the recorded prefix counts segments, the
+    // S3 multipart upload id and the part receipts (ETags) live here, never read back from the
+    // store (tusd#204); the chunks digest is recorded at completion. Videos assembled before this
+    // step were written one segment per chunk (the disk layout). A complete video served as
+    // recorded already has its served digest: the recorded one. The partial index serves
+    // listCompletedPending (metadata-repo.ts: its query repeats this WHERE verbatim, so the planner uses it).
+    version: 4,
+    sql: `
+      ALTER TABLE videos ADD COLUMN output_segments INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE videos ADD COLUMN output_upload_id TEXT;
+      ALTER TABLE videos ADD COLUMN chunks_digest TEXT;
+      UPDATE videos SET output_segments = assembled_chunks WHERE state <> 'expired' AND assembled_chunks <> 0;
+      UPDATE videos SET file_sha256 = sha256 WHERE state = 'complete' AND seekable = 0 AND file_sha256 IS NULL;
+      CREATE TABLE segments (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        "first" INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        "offset" INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        PRIMARY KEY (video_id, number)
+      ) WITHOUT ROWID;
+      CREATE INDEX videos_after_pending ON videos(completed_at, id)
+        WHERE state = 'complete' AND (sha256 IS NULL OR seekable IS NULL OR file_sha256 IS NULL);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): number {

@@ -103,6 +103,34 @@ export const PG_MIGRATIONS: readonly { version: number; sql: string }[] = [
         ADD COLUMN poster_at bigint;
     `,
   },
+  {
+    // The output ledger, as SQLite's step 4: the prefix counts segments; the S3 multipart upload
+    // id and the part receipts (ETags) live here, never read back from the store (tusd#204); the
+    // chunks digest is recorded at completion. Earlier videos were written one segment per chunk;
+    // a complete video served as recorded already has its served digest. The partial index
+    // serves listCompletedPending, whose query repeats its WHERE (ids ordered bytewise, as SQLite).
+    version: 4,
+    sql: `
+      ALTER TABLE videos
+        ADD COLUMN output_segments integer NOT NULL DEFAULT 0,
+        ADD COLUMN output_upload_id text,
+        ADD COLUMN chunks_digest text;
+      UPDATE videos SET output_segments = assembled_chunks WHERE state <> 'expired' AND assembled_chunks <> 0;
+      UPDATE videos SET file_sha256 = sha256 WHERE state = 'complete' AND seekable = false AND file_sha256 IS NULL;
+      CREATE TABLE segments (
+        video_id text NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        number integer NOT NULL,
+        "first" integer NOT NULL,
+        "end" integer NOT NULL,
+        "offset" bigint NOT NULL,
+        bytes bigint NOT NULL,
+        etag text NOT NULL,
+        PRIMARY KEY (video_id, number)
+      );
+      CREATE INDEX videos_after_pending ON videos (completed_at, id COLLATE "C")
+        WHERE state = 'complete' AND (sha256 IS NULL OR seekable IS NULL OR file_sha256 IS NULL);
+    `,
+  },
 ];
 
 /** Applies the missing migrations; returns how many ran. */

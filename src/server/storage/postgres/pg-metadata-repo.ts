@@ -3,8 +3,8 @@
  *
  * Durability: every write is committed with the server's `synchronous_commit` (on by default), so
  * when a promise resolves the write survives a crash of this node and of the database server.
- * `insertAssembledChunk` needs no journal here (the SQLite store's append journal exists only
- * because that store commits hot-path writes without a flush).
+ *
+ * The output ledger's compare-and-set steps (recordSegment, completeIf, …): pg-output-ledger.ts.
  *
  * Concurrency across nodes: each chunk or video write is one statement (an implicit transaction)
  * or an explicit `transaction()`. Idempotent inserts rely on unique keys with ON CONFLICT DO
@@ -21,7 +21,9 @@ import { ApiError } from '../../../shared/errors.ts';
 import { toCatalogueError } from './errors.ts';
 import { migratePg } from './migrations.ts';
 import { INSERT_ASSEMBLED_CHUNK, INSERT_CHUNK, LOCK_USER, LOCK_USER_OF_VIDEO, refusal, type ChunkTotals } from './pg-limits.ts';
+import { PgOutputLedger, type Run } from './pg-output-ledger.ts';
 import { toUser, toVideo, types, VIDEO_COLUMNS, type UserRow, type VideoRow } from './pg-rows.ts';
+import type { SegmentReceipt } from '../ports.ts';
 import type {
   ByteLimits,
   ChunkRecord,
@@ -35,9 +37,6 @@ import type {
   VideoRecord,
   VideoStateName,
 } from '../metadata-repo.ts';
-
-/** A query on the pool or on a transaction's client. */
-type Run = <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
 const clientRun =
   (client: pg.PoolClient): Run =>
@@ -53,7 +52,11 @@ export interface PgMetadataRepoOptions {
 }
 
 export class PgMetadataRepo implements MetadataRepo {
-  private constructor(private readonly pool: pg.Pool) {}
+  private readonly ledger: PgOutputLedger;
+
+  private constructor(private readonly pool: pg.Pool) {
+    this.ledger = new PgOutputLedger(this.run, (fn) => this.transaction(fn));
+  }
 
   /** Connects, applies missing migrations and returns the repository. */
   static async open(opts: PgMetadataRepoOptions): Promise<PgMetadataRepo> {
@@ -264,12 +267,7 @@ export class PgMetadataRepo implements MetadataRepo {
   }
 
   async completeVideo(id: string, c: Completion): Promise<void> {
-    await this.q(
-      `UPDATE videos SET state = 'complete', sha256 = $2, partial = $3, gaps = $4, completed_at = $5,
-       assembled_chunks = $6, assembled_bytes = $7, updated_at = GREATEST(updated_at, $5) WHERE id = $1`,
-      // JSON text: node-postgres would send a JS array as a PostgreSQL array literal.
-      [id, c.sha256, c.partial, JSON.stringify(c.gaps), c.now, c.assembledChunks, c.assembledBytes],
-    );
+    await this.ledger.complete(id, c, null);
   }
 
   async expireVideo(id: string, now: number): Promise<void> {
@@ -278,15 +276,18 @@ export class PgMetadataRepo implements MetadataRepo {
     // removes it. Deleting first would miss it and leave a chunk row behind stored_bytes = 0.
     await this.transaction(async (client) => {
       await client.query(
-        "UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, stored_bytes = 0, updated_at = $2 WHERE id = $1",
+        `UPDATE videos SET state = 'expired', assembled_chunks = 0, assembled_bytes = 0, output_segments = 0, stored_bytes = 0,
+         updated_at = $2 WHERE id = $1`,
         [id, now],
       );
       await client.query('DELETE FROM chunks WHERE video_id = $1', [id]);
+      // The upload id stays: the sweeper aborts the output with it after expiring the video.
+      await client.query('DELETE FROM segments WHERE video_id = $1', [id]);
     });
   }
 
   async deleteVideo(id: string): Promise<void> {
-    // chunks go with it (ON DELETE CASCADE), in the same statement.
+    // chunks and segments go with it (ON DELETE CASCADE), in the same statement.
     await this.q('DELETE FROM videos WHERE id = $1', [id]);
   }
 
@@ -376,5 +377,37 @@ export class PgMetadataRepo implements MetadataRepo {
 
   async renameVideo(id: string, title: string, now: number): Promise<void> {
     await this.q('UPDATE videos SET title = $2, updated_at = GREATEST(updated_at, $3) WHERE id = $1', [id, title, now]);
+  }
+
+  // OutputLedger (ports.ts), in pg-output-ledger.ts.
+
+  setOutputHandle(videoId: string, uploadId: string): Promise<boolean> {
+    return this.ledger.setOutputHandle(videoId, uploadId);
+  }
+
+  recordSegment(
+    videoId: string,
+    seg: SegmentReceipt,
+    expectChunks: number,
+    now: number,
+    chunk?: { index: number; size: number; sha256: string; limits?: ByteLimits },
+  ): Promise<boolean> {
+    return this.ledger.recordSegment(videoId, seg, expectChunks, now, chunk);
+  }
+
+  listSegments(videoId: string): Promise<SegmentReceipt[]> {
+    return this.ledger.listSegments(videoId);
+  }
+
+  completeIf(videoId: string, expectChunks: number, c: Completion & { chunksDigest: string }): Promise<boolean> {
+    return this.ledger.complete(videoId, c, expectChunks);
+  }
+
+  setRecordedSha256(videoId: string, sha256: string): Promise<void> {
+    return this.ledger.setRecordedSha256(videoId, sha256);
+  }
+
+  listCompletedPending(limit: number): Promise<string[]> {
+    return this.ledger.listCompletedPending(limit);
   }
 }

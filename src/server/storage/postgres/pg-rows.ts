@@ -30,6 +30,9 @@ export interface VideoRow {
   total_chunks: number | null;
   assembled_chunks: number;
   assembled_bytes: number;
+  output_segments: number;
+  output_upload_id: string | null;
+  chunks_digest: string | null;
   sha256: string | null;
   partial: boolean;
   /** jsonb, parsed by the driver. */
@@ -44,7 +47,7 @@ export interface VideoRow {
 }
 
 export const VIDEO_COLUMNS = `id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at, completed_at,
-  total_chunks, assembled_chunks, assembled_bytes, sha256, partial, gaps, stored_bytes, duration_ms, seekable, head_length,
+  total_chunks, assembled_chunks, assembled_bytes, output_segments, output_upload_id, chunks_digest, sha256, partial, gaps, stored_bytes, duration_ms, seekable, head_length,
   head_replaces, file_sha256, poster_at`;
 
 export function toVideo(r: VideoRow): VideoRecord {
@@ -62,6 +65,9 @@ export function toVideo(r: VideoRow): VideoRecord {
     totalChunks: r.total_chunks,
     assembledChunks: r.assembled_chunks,
     assembledBytes: r.assembled_bytes,
+    outputSegments: r.output_segments,
+    outputUploadId: r.output_upload_id,
+    chunksDigest: r.chunks_digest,
     sha256: r.sha256,
     partial: r.partial,
     gaps: r.gaps,
@@ -79,5 +85,8 @@ export interface UserRow {
   name: string;
   created_at: number;
 }
+
+/** Segment columns, named as SegmentReceipt's fields ("end" and "offset" are SQL keywords). */
+export const SEGMENT_COLUMNS = 'number, "first", "end", "offset", bytes, etag';
 
 export const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, createdAt: r.created_at });
