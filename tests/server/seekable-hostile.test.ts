@@ -1,8 +1,9 @@
 /**
  * Never lose an upload to the remux: 50 malformed streams (not WebM, truncated, corrupt element
  * sizes, huge declared sizes, unknown sizes where none may be, garbage between clusters) each
- * complete, are served byte for byte as received with `seekable: false`, and leave a warning in
- * the log. Each case is built to be invalid by construction, from a valid stream and the frame
+ * complete, are served byte for byte as received with `seekable: false` once the
+ * after-completion job decided it, and leave a warning in the log. And a complete video whose
+ * output object is gone answers a clean 404 before any byte. Each case is built to be invalid by construction, from a valid stream and the frame
  * positions ffprobe reports (an independent parser).
  */
 import { execFile } from 'node:child_process';
@@ -17,7 +18,9 @@ import { buildServer } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { addUser } from '../../src/server/users.ts';
 import { liveWebm } from '../support/webm-fixtures.ts';
+import { chunksDigestHex } from '../../src/shared/chunks-digest.ts';
 import { client, sha256, uploadAll, type Client } from './helpers.ts';
+import { settledStatus } from './settled.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'outbox-hostile-'));
 const logLines: string[] = [];
@@ -101,10 +104,11 @@ describe('malformed streams at finalize', () => {
       const chunks = [0, 1, 2].map((k) => bytes.subarray(k * third, (k + 1) * third)).filter((b) => b.length > 0);
       await uploadAll(c, id, chunks);
       const fin = (await c.finalize({ sessionId: id, totalChunks: chunks.length })).json;
-      expect(fin, name).toMatchObject({ status: 'complete', seekable: false, sha256: sha256(bytes), fileSha256: sha256(bytes), durationMs: null });
+      expect(fin, name).toMatchObject({ status: 'complete', chunksDigest: await chunksDigestHex(chunks.map(sha256)) });
+      const st = await settledStatus(c, id);
+      expect(st, name).toMatchObject({ seekable: false, sha256: sha256(bytes), fileSha256: sha256(bytes), durationMs: null });
       const file = await c.file(id);
       expect(file.bytes.equals(bytes), name).toBe(true);
-      expect((await c.status(id)).json, name).toMatchObject({ seekable: false, fileSha256: sha256(bytes) });
       expect(logLines.some((l) => l.includes('webm/served-as-recorded') && l.includes(id)), name).toBe(true);
     }
   });
@@ -113,7 +117,23 @@ describe('malformed streams at finalize', () => {
     const bytes = Buffer.concat([Buffer.from('0000001c6674797069736f6d0000020069736f6d69736f32', 'hex'), Buffer.alloc(2000, 7)]);
     const id = (await c.init({ mimeType: 'video/mp4' })).json.sessionId as string;
     await uploadAll(c, id, [bytes]);
-    expect((await c.finalize({ sessionId: id, totalChunks: 1 })).json).toMatchObject({ seekable: false, sha256: sha256(bytes) });
+    expect((await c.finalize({ sessionId: id, totalChunks: 1 })).json).toMatchObject({ status: 'complete' });
+    expect(await settledStatus(c, id)).toMatchObject({ seekable: false, sha256: sha256(bytes), fileSha256: sha256(bytes) });
     expect((await c.file(id)).bytes.equals(bytes)).toBe(true);
+  });
+
+  it('answers 404 before any byte for a complete video whose output object is gone', async () => {
+    const stream = await liveWebm(12);
+    const id = (await c.init({ mimeType: 'video/webm' })).json.sessionId as string;
+    await uploadAll(c, id, [stream.subarray(0, 20_000), stream.subarray(20_000)]);
+    await c.finalize({ sessionId: id, totalChunks: 2 });
+    const st = await settledStatus(c, id);
+    expect(st.seekable).toBe(true);
+    await app.outbox.ctx.output.delete(id);
+    for (const range of [undefined, 'bytes=0-', 'bytes=30000-30100']) {
+      const res = await c.file(id, range);
+      expect(res.status, range).toBe(404);
+      expect(JSON.parse(res.bytes.toString()), range).toMatchObject({ error: { code: 'not_found' } });
+    }
   });
 });

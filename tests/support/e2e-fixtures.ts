@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ROUTES, type VideoStatus } from '../../src/shared/api.ts';
+import { chunksDigestHex } from '../../src/shared/chunks-digest.ts';
 import { APP_PERMISSIONS, CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from './browser.ts';
 import { installHarness, type WrittenRecording } from './outbox-harness.ts';
 import { startServerProcess, startTestServer, type ServerProcess, type TestServer } from './server-process.ts';
@@ -220,26 +221,36 @@ export async function downloadSha256(server: { url: string }, token: string, vid
 
 /**
  * A complete video against the recording the client holds (docs/API.md "Which digest proves
- * what"): `sha256` is the server's digest of the recorded bytes it holds and must equal the local
- * one; the file served at `/file` hashes to `fileSha256` (computed just after completion). A
+ * what"). Waits until the after-completion job filled `sha256` and `fileSha256` (null for a
+ * moment after completion), then: `sha256` is the server's digest of the recorded bytes and must
+ * equal the local one; the file served at `/file` hashes to `fileSha256`; `chunksDigest` (known at
+ * completion) equals the digest over the local chunks' SHA-256s when the caller has them. A
  * recording served as received is byte-identical to the local one; a seekable WebM serves a
  * rewritten head before the recorded clusters (tests/server/seekable-webm.test.ts proves that
- * layout byte by byte), so it must have a duration. Waits for `fileSha256`.
+ * layout byte by byte), so it must have a duration.
  */
 export async function expectServedRecording(
   server: { url: string },
   token: string,
   recordingId: string,
-  local: { sha256: string; bytes: number },
+  local: { sha256: string; bytes: number; chunkSha256s?: readonly string[] },
   timeoutMs = 20_000,
 ): Promise<{ video: VideoStatus; file: { sha256: string; size: number } }> {
-  const video = await waitForVideo(server as TestServer, token, recordingId, (v) => v.state === 'complete' && typeof v.fileSha256 === 'string', timeoutMs);
+  const video = await waitForVideo(server as TestServer, token, recordingId, afterCompletionDone, timeoutMs);
   expect(video.sha256).toBe(local.sha256);
+  expect(video.recordedSha256).toBe(local.sha256);
+  expect(video.chunksDigest).toMatch(/^[0-9a-f]{64}$/);
+  if (local.chunkSha256s) expect(video.chunksDigest).toBe(await chunksDigestHex(local.chunkSha256s));
   const file = await downloadSha256(server, token, video.videoId);
   expect(file.sha256).toBe(video.fileSha256);
   if (video.seekable) expect(video.durationMs).toBeGreaterThan(0);
   else expect(file).toEqual({ sha256: local.sha256, size: local.bytes });
   return { video, file };
+}
+
+/** Complete, and the after-completion job recorded both digests (docs/API.md). */
+export function afterCompletionDone(v: VideoStatus): boolean {
+  return v.state === 'complete' && typeof v.sha256 === 'string' && typeof v.fileSha256 === 'string';
 }
 
 /**

@@ -1,71 +1,83 @@
 /**
- * Computes the SHA-256 of the served file after completion, off the stop-to-link path: the
- * finalize answer carries the recorded digest at once, `fileSha256` follows a few seconds later.
- * Hashing runs on the Sha256Service (a worker thread in production) under a key of its own.
- * A file served as recorded needs neither hashing nor a record: its digest is the recorded one
- * (video-status.ts `servedDigestOf`).
+ * SHA-256 of streamed bytes on the Sha256Service (a worker thread in production, so the event
+ * loop keeps serving uploads while a long recording is hashed after completion), and the digest
+ * of the served file (served-file.ts): the head followed by the recorded bytes from the first
+ * Cluster on, or the recorded digest itself when the file is served as recorded.
  */
-import type { VideoRecord } from '../storage/metadata-repo.ts';
-import type { IngestContext } from './context.ts';
-import { openServed, servedSize } from './served-file.ts';
+import type { Sha256Service } from '../hashing/sha256-service.ts';
+import type { MediaLayout, VideoRecord } from '../storage/metadata-repo.ts';
+import type { OutputWriter } from '../storage/ports.ts';
 
-const running = new WeakMap<IngestContext, Set<string>>();
-const pending = new WeakMap<IngestContext, Set<NodeJS.Timeout>>();
-const closed = new WeakSet<IngestContext>();
+/** Bytes handed to the service before waiting for it to read them: bounded memory per job. */
+const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 
-/** Schedules the served digest after `delayMs` (the finalize answer goes out first). */
-export function scheduleServedDigestLater(ctx: IngestContext, video: VideoRecord, delayMs: number): void {
-  if (closed.has(ctx)) return;
-  let timers = pending.get(ctx);
-  if (!timers) pending.set(ctx, (timers = new Set()));
-  const set = timers;
-  const timer = setTimeout(() => {
-    set.delete(timer);
-    void scheduleServedDigest(ctx, video);
-  }, delayMs);
-  timer.unref();
-  set.add(timer);
+/**
+ * Hex SHA-256 of everything `source` yields, in order; `tap` sees each buffer first (the WebM
+ * indexer rides on the same read). Throws when the service lost the running hash (a worker that
+ * died mid-way answers null, Sha256Service) instead of returning a digest of part of the bytes.
+ */
+export async function digestStream(
+  sha256: Sha256Service,
+  key: string,
+  source: AsyncIterable<Buffer | Uint8Array>,
+  tap?: (buf: Buffer) => void,
+): Promise<{ hex: string; bytes: number }> {
+  sha256.reset(key);
+  let inFlight: Promise<void>[] = [];
+  let pendingBytes = 0;
+  let total = 0;
+  try {
+    for await (const chunk of source) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      tap?.(buf);
+      inFlight.push(sha256.update(key, buf));
+      pendingBytes += buf.length;
+      total += buf.length;
+      if (pendingBytes >= MAX_IN_FLIGHT_BYTES) {
+        const batch = inFlight;
+        inFlight = [];
+        pendingBytes = 0;
+        await Promise.all(batch);
+      }
+    }
+    await Promise.all(inFlight);
+    inFlight = [];
+    const hex = await sha256.peek(key);
+    if (hex === null) throw new Error(`running SHA-256 ${key} was lost`);
+    return { hex, bytes: total };
+  } finally {
+    // On an error, let the updates already handed over settle before the key is dropped (and
+    // never leave their rejections unhandled).
+    await Promise.allSettled(inFlight);
+    sha256.drop(key);
+  }
 }
 
-/** At shutdown: nothing new starts (a restart catches up, `catchUpServedDigests`). */
-export function stopServedDigests(ctx: IngestContext): void {
-  closed.add(ctx);
-  for (const t of pending.get(ctx) ?? []) clearTimeout(t);
-  pending.delete(ctx);
-}
-
-export function scheduleServedDigest(ctx: IngestContext, video: VideoRecord): Promise<void> {
-  let set = running.get(ctx);
-  if (!set) running.set(ctx, (set = new Set()));
-  if (closed.has(ctx) || video.state !== 'complete' || !video.seekable || video.fileSha256 !== null || set.has(video.id)) return Promise.resolve();
-  const ids = set;
-  ids.add(video.id);
-  return computeAndRecord(ctx, video)
-    .catch((err: unknown) => ctx.log.warn({ event: 'served-digest/failed', videoId: video.id, err }))
-    .finally(() => ids.delete(video.id));
-}
-
-async function computeAndRecord(ctx: IngestContext, video: VideoRecord): Promise<void> {
-  let hex = video.sha256!;
-  if (video.servedHead) {
-    const { sha256 } = ctx;
-    const key = `${video.id}:served`;
-    sha256.reset(key);
-    try {
-      const size = servedSize(video);
-      if (size > 0) for await (const buf of await openServed(ctx, video, { start: 0, end: size - 1 })) await sha256.update(key, buf as Buffer);
-      const peeked = await sha256.peek(key);
-      if (peeked === null) throw new Error('served hash lost');
-      hex = peeked;
-    } finally {
-      sha256.drop(key);
+/**
+ * SHA-256 of the bytes /file serves for this layout. Served as recorded: the recorded digest.
+ * Seekable: `head` (already checked against the layout's length) then the recorded bytes from
+ * `replaces` to the end, read once more from the output.
+ */
+export async function servedDigest(
+  deps: { sha256: Sha256Service; output: Pick<OutputWriter, 'open'> },
+  video: VideoRecord,
+  layout: MediaLayout,
+  head: Buffer | null,
+  recordedSha256: string,
+): Promise<string> {
+  const h = layout.seekable ? layout.servedHead : null;
+  if (!h) return recordedSha256;
+  if (!head || head.length !== h.length) throw new Error(`served head of ${video.id} is missing or not ${h.length} bytes`);
+  const { output } = deps;
+  async function* served(): AsyncGenerator<Buffer> {
+    yield head!;
+    if (video.assembledBytes > h!.replaces) {
+      const { body } = await output.open(video.id, { start: h!.replaces, end: video.assembledBytes - 1 });
+      yield* body as AsyncIterable<Buffer>;
     }
   }
-  await ctx.repo.setFileSha256(video.id, hex);
-  ctx.log.info({ event: 'served-digest/recorded', videoId: video.id, seekable: video.seekable });
-}
-
-/** At start-up: complete videos whose served digest was not recorded before a restart. */
-export async function catchUpServedDigests(ctx: IngestContext): Promise<void> {
-  for (const v of await ctx.repo.listVideosByState('complete')) void scheduleServedDigest(ctx, v);
+  const { hex, bytes } = await digestStream(deps.sha256, `after:${video.id}:served`, served());
+  const expected = h.length + video.assembledBytes - h.replaces;
+  if (bytes !== expected) throw new Error(`served file of ${video.id} read ${bytes} bytes, expected ${expected}`);
+  return hex;
 }

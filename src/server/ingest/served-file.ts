@@ -1,12 +1,19 @@
 /**
- * The bytes served at /file: the recorded bytes, or for a seekable WebM its head followed by the
- * recorded bytes from the first Cluster on (seekable.ts). Range requests map onto the two parts.
+ * The bytes served at /file: the recorded bytes (the output, `OutputWriter.open`), or for a
+ * seekable WebM its head (`SmallObjects` 'head', written after completion by
+ * after-completion.ts) followed by the recorded bytes from the first Cluster on. Range requests
+ * map onto the two parts. Until the after-completion job decided the layout (`seekable` null),
+ * the file is served as recorded.
  */
 import { Readable } from 'node:stream';
 import { ApiError } from '../../shared/errors.ts';
-import type { ByteRange } from '../storage/ports.ts';
-import type { IngestContext } from './context.ts';
 import type { VideoRecord } from '../storage/metadata-repo.ts';
+import type { ByteRange, OutputWriter, SmallObjects } from '../storage/ports.ts';
+
+export interface ServedStores {
+  output: Pick<OutputWriter, 'open'>;
+  small: Pick<SmallObjects, 'get'>;
+}
 
 export function servedSize(video: VideoRecord): number {
   const h = video.seekable ? video.servedHead : null;
@@ -14,21 +21,36 @@ export function servedSize(video: VideoRecord): number {
 }
 
 /**
- * Opens the inclusive `range` of the served file (the caller checked it against servedSize);
- * rejects `not_found` before any byte is produced.
+ * Opens the inclusive `range` of the served file (the caller checked it against servedSize).
+ * Every store is opened before this resolves: a missing object rejects here (ApiError
+ * `not_found`, or the store's `service_unavailable`) while the HTTP answer can still be an error,
+ * never a 200 cut short.
  */
-export async function openServed(ctx: IngestContext, video: VideoRecord, range: ByteRange): Promise<Readable> {
+export async function openServed(stores: ServedStores, video: VideoRecord, range: ByteRange): Promise<Readable> {
   const h = video.seekable ? video.servedHead : null;
-  if (!h) return (await ctx.output.open(video.id, range)).body;
-  const head = range.start < h.length ? await ctx.small.get(video.id, 'head') : null;
-  if (range.start < h.length && !head) throw new ApiError('not_found');
-  const rest =
-    range.end >= h.length
-      ? (await ctx.output.open(video.id, { start: Math.max(range.start, h.length) - h.length + h.replaces, end: range.end - h.length + h.replaces })).body
-      : null;
-  async function* parts(): AsyncGenerator<Buffer> {
-    if (head) yield head.subarray(range.start, Math.min(range.end + 1, h!.length));
-    if (rest) yield* rest as AsyncIterable<Buffer>;
+  if (!h) return (await stores.output.open(video.id, range)).body;
+  let head: Buffer | null = null;
+  if (range.start < h.length) {
+    const whole = await stores.small.get(video.id, 'head');
+    if (whole === null) throw new ApiError('not_found');
+    if (whole.length !== h.length) throw new Error(`served head of ${video.id} is ${whole.length} bytes, recorded ${h.length}`);
+    head = whole.subarray(range.start, Math.min(range.end + 1, h.length));
   }
-  return Readable.from(parts(), { objectMode: false });
+  let body: Readable | null = null;
+  if (range.end >= h.length) {
+    const start = Math.max(range.start, h.length) - h.length + h.replaces;
+    const end = range.end - h.length + h.replaces;
+    body = (await stores.output.open(video.id, { start, end })).body;
+  }
+  if (!head) return body!;
+  if (!body) return Readable.from([head], { objectMode: false });
+  const rest = body;
+  async function* parts(): AsyncGenerator<Buffer> {
+    yield head!;
+    yield* rest as AsyncIterable<Buffer>;
+  }
+  const out = Readable.from(parts(), { objectMode: false });
+  // A client that goes away before the head was read: the body stream is never iterated.
+  out.once('close', () => rest.destroy());
+  return out;
 }

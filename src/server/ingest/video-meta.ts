@@ -41,6 +41,11 @@ export function isJpeg(bytes: Buffer): boolean {
   return bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
+/**
+ * Stores the poster (SmallObjects 'poster': a reader sees the old one or the new one). Not counted
+ * in the user's quota: one per video, at most MAX_POSTER_BYTES, replaced in place — counting it
+ * would need its size in the video row (storedBytes is the recorded chunks' sum).
+ */
 export async function storePoster(ctx: IngestContext, user: User, id: string, bytes: Buffer): Promise<VideoRecord> {
   if (bytes.length > MAX_POSTER_BYTES || !isJpeg(bytes)) throw new ApiError('poster_invalid', { maxBytes: MAX_POSTER_BYTES });
   const video = await ownedVideo(ctx, user, id);

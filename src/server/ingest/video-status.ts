@@ -11,10 +11,14 @@ export function videoUrlOf(publicUrl: string, video: VideoRecord): string {
   return `${publicUrl}${ROUTES.file(video.id)}`;
 }
 
-/** A file served as recorded has the recorded digest; a rewritten one gets its own after completion. */
+/**
+ * SHA-256 of the bytes /file serves, null until known. The after-completion job records it
+ * before the recorded digest, so `fileSha256` is set whenever `sha256` is — except for videos
+ * completed before that job existed, served as recorded (`seekable` false or null): theirs is the
+ * recorded digest.
+ */
 export function servedDigestOf(video: VideoRecord): string | null {
-  // seekable null: completed before the seekable rewrite existed, served exactly as recorded.
-  return video.seekable === true ? video.fileSha256 : video.sha256;
+  return video.fileSha256 ?? (video.seekable === true ? null : video.sha256);
 }
 
 /** Public (share-id) poster URL with a version, so a replaced poster is not served from cache. */
@@ -45,9 +49,12 @@ export function toVideoStatus(video: VideoRecord, chunks: readonly ChunkRecord[]
     receivedChunks: chunks.length,
     assembledChunks: video.assembledChunks,
     bytes: video.storedBytes,
+    // Recorded digest and layout: null until the after-completion job computed them, typically
+    // a second or two after completion; the chunks digest is known at completion.
     sha256: complete ? video.sha256 : null,
     recordedSha256: complete ? video.sha256 : null,
     fileSha256: complete ? servedDigestOf(video) : null,
+    chunksDigest: complete ? video.chunksDigest : null,
     durationMs: complete ? video.durationMs : null,
     seekable: complete ? video.seekable : null,
     posterUrl: posterUrlOf(publicUrl, video),

@@ -60,7 +60,7 @@ const FILE_ANSWERS: Record<number, Answer> = {
     media: 'video/webm',
     headers: {
       'accept-ranges': '`bytes`',
-      etag: 'The SHA-256 of the file, quoted.',
+      etag: 'The SHA-256 of the served file (fileSha256), quoted; absent until computed.',
       'content-disposition': '`inline; filename="….webm"`',
       'cache-control': 'How long the answer may be cached.',
     },

@@ -11,7 +11,6 @@ import { NEUTRAL_POSTER } from '../assets/neutral-poster.ts';
 import { requireUser } from '../http/auth.ts';
 import { parseOr400 } from '../http/validate.ts';
 import type { IngestContext } from '../ingest/context.ts';
-import { catchUpServedDigests, stopServedDigests } from '../ingest/served-digest.ts';
 import { MAX_POSTER_BYTES, renameVideo, storePoster } from '../ingest/video-meta.ts';
 import { ownedVideo, loadVideoStatus } from '../ingest/videos.ts';
 import { isServerId } from '../ids.ts';
@@ -22,8 +21,6 @@ const ShareParams = z.object({ shareId: z.string() });
 export async function videoMetaRoutes(app: FastifyInstance, opts: { ctx: IngestContext }): Promise<void> {
   const { ctx } = opts;
   app.addContentTypeParser('image/jpeg', { parseAs: 'buffer', bodyLimit: MAX_POSTER_BYTES }, (_req, body, done) => done(null, body));
-  app.addHook('onReady', () => catchUpServedDigests(ctx));
-  app.addHook('preClose', async () => stopServedDigests(ctx));
 
   app.patch(`${API_PREFIX}/videos/:id`, async (request) => {
     const user = requireUser(request);

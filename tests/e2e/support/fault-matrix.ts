@@ -15,7 +15,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, expect } from 'vitest';
 import type { VideoStatus } from '../../../src/shared/api.ts';
 import { readOutbox, type LocalRecording } from '../../app/browser-helpers.ts';
-import { downloadSha256, findVideo, logEvents, startE2e, waitForVideo, type E2eEnv } from '../../support/e2e-fixtures.ts';
+import { afterCompletionDone, downloadSha256, findVideo, logEvents, startE2e, waitForVideo, type E2eEnv } from '../../support/e2e-fixtures.ts';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
 import { recordReliabilityCase, storedDuplicates } from '../../support/reliability-report.ts';
 
@@ -260,7 +260,8 @@ export async function verifyCase(env: FaultEnv, c: CaseResult): Promise<void> {
     const video = await serverVideo(env, id, token);
     // The served file hashes to `fileSha256` (a seekable WebM serves a rewritten head before the
     // recorded clusters, docs/API.md "Which digest proves what"); `sha256` is the recorded bytes'.
-    const served = video?.state === 'complete' ? await waitForVideo(env.server, token, id, (v) => typeof v.fileSha256 === 'string').catch(() => video) : null;
+    // Both are filled in by the after-completion job, a moment after completion.
+    const served = video?.state === 'complete' ? await waitForVideo(env.server, token, id, afterCompletionDone).catch(() => video) : null;
     const file = served ? await downloadSha256(env.server, token, served.videoId) : null;
     rows.push({ local, video: served ?? video, file });
   }
