@@ -30,15 +30,17 @@ export interface StorageOverrides {
 
 /** Opens what `cfg` selects (anything in `overrides` is used as given: tests wrap stores). */
 export async function selectStorage(cfg: ServerConfig, log: FastifyBaseLogger, overrides: StorageOverrides = {}): Promise<Storage> {
+  // INTERIM until the ledger's and the stores' config fields are merged: read them if present.
+  const { databaseUrl = null, s3 = null } = cfg as ServerConfig & { databaseUrl?: string | null; s3?: object | null };
   const repo = overrides.repo ?? (await openMetadataRepo(cfg, log));
   try {
     const stores = overrides.stores ?? (await openStores(cfg, log));
-    const locker = overrides.locker ?? (cfg.databaseUrl ? PgLocker.open({ connectionString: cfg.databaseUrl }) : new InProcessLocker());
+    const locker = overrides.locker ?? (databaseUrl ? PgLocker.open({ connectionString: databaseUrl }) : new InProcessLocker());
     log.info({
       event: 'storage/selected',
-      metadata: cfg.databaseUrl ? 'postgresql' : 'sqlite',
-      objects: cfg.s3 ? 's3' : 'disk',
-      locker: cfg.databaseUrl ? 'postgresql' : 'in-process',
+      metadata: databaseUrl ? 'postgresql' : 'sqlite',
+      objects: s3 ? 's3' : 'disk',
+      locker: databaseUrl ? 'postgresql' : 'in-process',
     });
     return { repo, ...stores, locker };
   } catch (err) {
