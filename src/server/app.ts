@@ -108,6 +108,7 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
       sha256,
     };
     const repo = storage.repo;
+    let closing = false;
     root.decorate('outbox', { ctx, repo, sweep: () => sweepExpired(ctx) });
     root.addHook(
       'onRequest',
@@ -119,6 +120,10 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
       }),
     );
     root.addHook('onResponse', async (request, reply) => {
+      // Closing: a request that was in flight when close began has finished; its keep-alive
+      // connection is closed now rather than after fastify's 72 s keepAliveTimeout
+      // (forceCloseConnections 'idle' only closes the connections idle when close starts).
+      if (closing) setImmediate(() => app.server.closeIdleConnections());
       if (reply.statusCode >= 500) return;
       request.log.debug({ event: 'http/request', method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
     });
@@ -135,7 +140,10 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
       await startUp(ctx);
       stopSweeper = startSweeper(ctx);
     });
-    root.addHook('preClose', async () => closeAfterCompletion(ctx));
+    root.addHook('preClose', async () => {
+      closing = true;
+      await closeAfterCompletion(ctx);
+    });
     root.addHook('onClose', async () => {
       stopSweeper?.();
       await sha256.close();

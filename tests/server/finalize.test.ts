@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
-import { chunksDigestOf, client, makeChunks, sha256, statusWithRecordedDigest, uploadAll, type Client } from './helpers.ts';
+import { chunksDigestOf, client, makeChunks, sha256, uploadAll, type Client } from './helpers.ts';
+import { settledStatus } from './settled.ts';
 
 let server: TestServer;
 let c: Client;
@@ -38,7 +39,7 @@ describe('finalize', () => {
     await uploadAll(c, id, chunks, [3]);
     expect((await c.status(id)).json.state).toBe('open');
     await uploadAll(c, id, chunks, [1]);
-    const st = await statusWithRecordedDigest(c, id);
+    const st = await settledStatus(c, id);
     expect(st).toMatchObject({ state: 'complete', sha256: sha256(Buffer.concat(chunks)), chunksDigest: await chunksDigestOf(chunks), missing: [], partial: false });
     const fin = await c.finalize({ sessionId: id, totalChunks: 5 });
     expect(fin.json).toMatchObject({ status: 'complete', sha256: sha256(Buffer.concat(chunks)), chunksDigest: await chunksDigestOf(chunks) });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FinalizeResponse, VideoList, VideoStatus } from '../../src/shared/api.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
-import { chunksDigestOf, client, makeChunks, sha256, shuffle, statusWithRecordedDigest, type Client } from './helpers.ts';
+import { chunksDigestOf, client, makeChunks, sha256, shuffle, type Client } from './helpers.ts';
+import { settledStatus } from './settled.ts';
 
 let server: TestServer;
 let c: Client;
@@ -45,7 +46,7 @@ describe('a whole recording', () => {
     expect(file.headers.get('content-disposition')).toBe('inline; filename="Demo take.webm"');
     expect(sha256(file.bytes)).toBe(sha256(whole));
 
-    const st = VideoStatus.parse(await statusWithRecordedDigest(c, id));
+    const st = VideoStatus.parse(await settledStatus(c, id));
     expect(st).toMatchObject({ state: 'complete', chunks: [[0, 29]], receivedChunks: 30, assembledChunks: 30, bytes: whole.length, sha256: sha256(whole), chunksDigest: await chunksDigestOf(chunks), totalChunks: 30 });
   });
 

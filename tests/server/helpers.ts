@@ -98,15 +98,3 @@ export async function chunksDigestOf(chunks: readonly Uint8Array[]): Promise<str
   return chunksDigestHex(chunks.map((b) => sha256(b)));
 }
 
-/**
- * The status once the after-completion job recorded the recorded bytes' SHA-256 (null at
- * completion, filled within seconds). Polls on the condition, bounded.
- */
-export async function statusWithRecordedDigest(c: Client, id: string, timeoutMs = 15_000): Promise<any> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const st = (await c.status(id)).json;
-    if (st.sha256 !== null || Date.now() > until) return st;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
