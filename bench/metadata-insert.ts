@@ -3,7 +3,8 @@
  * `npm run bench`: per-chunk metadata write latency of PgMetadataRepo (a durable throwaway
  * cluster on 127.0.0.1, fsync and synchronous_commit on) against SqliteMetadataRepo (a file in a
  * temp dir, as the server runs it), same run, same machine. Sequential in-order writes
- * (insertAssembledChunk, the fast path) and out-of-order writes (insertChunk), then 8 videos of
+ * (recordSegment with its chunk: the fast path, one segment per chunk as on disk, durable on
+ * both engines) and out-of-order writes (insertChunk), then 8 videos of
  * one user at once; the `…Quota` rows repeat them with the server's default limits (checked in
  * the write's transaction: on PostgreSQL that locks the user's row, so one user's 8 uploads
  * commit one after another). Prints p50/p95 in ms and the PG/SQLite ratio.
@@ -20,6 +21,8 @@ const N = Number(process.argv[2] ?? 1500);
 const GiB = 1024 ** 3;
 /** The server's defaults (src/server/config.ts): checked, never refusing below ~13,000 chunks. */
 const LIMITS: ByteLimits = { userBytes: 20 * GiB, recordingBytes: 8 * GiB };
+/** Chunk i as the disk writer plans it: segment i + 1, no ETag. */
+const segment = (i: number) => ({ number: i + 1, first: i, end: i + 1, offset: i * 625_000, bytes: 625_000, etag: null });
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 async function measure(repo: MetadataRepo, tag: string) {
@@ -36,7 +39,7 @@ async function measure(repo: MetadataRepo, tag: string) {
     const v1 = await video(1);
     for (let i = 0; i < N; i++) {
       const t0 = performance.now();
-      await repo.insertAssembledChunk(v1, { index: i, size: 625_000, sha256: sha }, (i + 1) * 625_000, i, limits);
+      await repo.recordSegment(v1, segment(i), i, i, { index: i, size: 625_000, sha256: sha, limits });
       assembled.push(performance.now() - t0);
     }
     const v2 = await video(2);
@@ -50,7 +53,7 @@ async function measure(repo: MetadataRepo, tag: string) {
       vs.map(async (v) => {
         for (let i = 0; i < N / 8; i++) {
           const t0 = performance.now();
-          await repo.insertAssembledChunk(v, { index: i, size: 625_000, sha256: sha }, (i + 1) * 625_000, i, limits);
+          await repo.recordSegment(v, segment(i), i, i, { index: i, size: 625_000, sha256: sha, limits });
           c8.push(performance.now() - t0);
         }
       }),

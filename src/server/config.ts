@@ -10,6 +10,8 @@ export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** PostgreSQL connection URL (OUTBOX_DATABASE_URL); null = SQLite in dataDir. */
+  databaseUrl: string | null;
   /** Origin (no trailing slash) used in shareUrl/videoUrl; null = derived from the listen address. */
   publicUrl: string | null;
   maxChunkBytes: number;
@@ -73,6 +75,14 @@ function trustProxy(raw: string | undefined): boolean | number | string {
   return v;
 }
 
+function databaseUrl(raw: string | undefined): string | null {
+  const v = raw?.trim() ?? '';
+  if (v === '') return null;
+  // Only the scheme is named in the error: the URL may hold a password.
+  if (!/^postgres(ql)?:\/\//.test(v)) throw new Error('OUTBOX_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  return v;
+}
+
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
@@ -87,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
     dataDir: resolve(env.OUTBOX_DATA_DIR?.trim() || './data'),
+    databaseUrl: databaseUrl(env.OUTBOX_DATABASE_URL),
     publicUrl,
     maxChunkBytes: int(env, 'OUTBOX_MAX_CHUNK_BYTES', 16 * 1024 * 1024, 1),
     maxChunkIndex: int(env, 'OUTBOX_MAX_CHUNK_INDEX', 100_000, 0, 999_999_999),

@@ -1,35 +1,14 @@
 /** `npm run user -- add|token|revoke <name>` against a running server's data directory. */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
+import { lastLine, userCli } from '../support/user-cli.ts';
 import { client } from './helpers.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
 let server: TestServer;
 
-/** `viaNpm` proves the package script; the other calls skip npm's start-up cost. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const viaNpm = args[0] === 'npm';
-  const rest = viaNpm ? args.slice(1) : args;
-  const [cmd, argv] = viaNpm
-    ? ['npm', ['run', '--silent', 'user', '--', ...rest]]
-    : [process.execPath, ['--import', 'tsx', 'src/server/cli/user.ts', ...rest]];
-  try {
-    const { stdout, stderr } = await run(cmd as string, argv as string[], {
-      cwd: ROOT,
-      env: { ...process.env, OUTBOX_DATA_DIR: server.dataDir },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const lastLine = (s: string) => s.trim().split('\n').at(-1) ?? '';
+/** `npm` first proves the package script; the other calls skip npm's start-up cost. */
+const cli = (...args: string[]) =>
+  args[0] === 'npm' ? userCli(args.slice(1), { OUTBOX_DATA_DIR: server.dataDir }, true) : userCli(args, { OUTBOX_DATA_DIR: server.dataDir });
 
 beforeAll(async () => {
   server = await startTestServer();

@@ -1,5 +1,6 @@
 /**
- * The MetadataRepo contract: SQLite now, PostgreSQL later must pass the same suite.
+ * The MetadataRepo contract, run on SQLite and PostgreSQL (the output ledger's compare-and-set
+ * steps have their own suite: output-ledger.contract.ts).
  * `makeRepo` returns a fresh, empty, migrated repository.
  */
 import { describe, expect, it } from 'vitest';
@@ -171,6 +172,41 @@ export function runMetadataRepoContract(name: string, makeRepo: () => Promise<Me
       await repo.deleteVideo(id(2));
       expect(await repo.getVideo(id(2))).toBeNull();
       expect((await repo.allVideoIds()).sort()).toEqual([id(1)]);
+      await repo.close();
+    });
+
+    it('records the media layout, the served digest, the poster and the title, each durable and idempotent', async () => {
+      const { repo, user } = await withUser();
+      await repo.createVideo(video(1, user.id, R1, 10));
+      await repo.createVideo(video(2, user.id, R2, 10));
+      expect(await repo.getVideo(id(1))).toMatchObject({ durationMs: null, seekable: null, servedHead: null, fileSha256: null, posterAt: null, title: null });
+      await repo.setMediaLayout(id(1), { durationMs: 4_000, seekable: true, servedHead: { length: 900, replaces: 700 } });
+      await repo.setMediaLayout(id(2), { durationMs: null, seekable: false, servedHead: null });
+      await repo.setFileSha256(id(1), 'e'.repeat(64));
+      await repo.setPosterAt(id(1), 15);
+      await repo.renameVideo(id(1), 'Standup, take 2', 20);
+      await repo.renameVideo(id(1), 'Standup, take 3', 9); // an older clock must not move updatedAt back
+      expect(await repo.getVideo(id(1))).toMatchObject({
+        durationMs: 4_000,
+        seekable: true,
+        servedHead: { length: 900, replaces: 700 },
+        fileSha256: 'e'.repeat(64),
+        posterAt: 15,
+        title: 'Standup, take 3',
+        updatedAt: 20,
+      });
+      expect(await repo.getVideo(id(2))).toMatchObject({ durationMs: null, seekable: false, servedHead: null, fileSha256: null, posterAt: null, title: null, updatedAt: 10 });
+      await repo.setPosterAt(id(2), 30);
+      expect(await repo.getVideo(id(2))).toMatchObject({ posterAt: 30, updatedAt: 30 });
+      await repo.close();
+    });
+
+    it('starts a video with an empty output prefix and records the chunks digest with a completion', async () => {
+      const { repo, user } = await withUser();
+      const { video: v } = await repo.createVideo(video(1, user.id, R1, 10));
+      expect(v).toMatchObject({ assembledChunks: 0, assembledBytes: 0, outputSegments: 0, outputUploadId: null, chunksDigest: null });
+      await repo.completeVideo(id(1), { sha256: null, chunksDigest: 'd'.repeat(64), partial: false, gaps: [], now: 13, assembledChunks: 0, assembledBytes: 0 });
+      expect(await repo.getVideo(id(1))).toMatchObject({ state: 'complete', sha256: null, chunksDigest: 'd'.repeat(64) });
       await repo.close();
     });
   });

@@ -2,64 +2,19 @@
  * Per-user and per-recording limits on PostgreSQL with several API nodes: each node is its own
  * pool (its own connections) on one database, as in production, and the writes race for real.
  */
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { ByteLimits } from '../../src/server/storage/metadata-repo.ts';
-import { PgMetadataRepo } from '../../src/server/storage/postgres/pg-metadata-repo.ts';
+import { newVideo as video, outcomes, rec, twoNodes as twoPgNodes, untilSomeoneWaitsOnALock as untilItWaits } from '../support/pg-nodes.ts';
 import { usePostgres } from '../support/postgres.ts';
 
 const { cluster } = usePostgres();
 
-const rec = (n: number) => `11111111-1111-4111-8111-${String(n).padStart(12, '0')}`;
-const newVideo = (id: string, userId: string, n: number) => ({
-  id,
-  userId,
-  recordingId: rec(n),
-  shareId: `S${id}`,
-  title: null,
-  mimeType: 'video/webm',
-  now: 10,
-});
-
-async function twoNodes() {
-  const url = await cluster().freshDatabase();
-  const [a, b] = await Promise.all([PgMetadataRepo.open({ connectionString: url }), PgMetadataRepo.open({ connectionString: url })]);
-  const user = await a.createUser('U'.repeat(22), 'ann', 1);
-  const raw = new pg.Client({ connectionString: url });
-  await raw.connect();
-  const close = async () => {
-    await raw.end();
-    await Promise.all([a.close(), b.close()]);
-  };
-  return { a, b, user, raw, close };
-}
-
-/** Settles every promise; returns how many resolved and the codes of those that rejected. */
-async function outcomes(ps: Promise<unknown>[]): Promise<{ ok: number; codes: string[] }> {
-  const settled = await Promise.allSettled(ps);
-  const codes = settled.flatMap((s) => (s.status === 'rejected' ? [String((s.reason as { code?: string }).code ?? s.reason)] : []));
-  return { ok: settled.length - codes.length, codes };
-}
-
-/** Resolves once some backend waits on a lock; rejects if `pending` settles first (it did not wait). */
-async function untilItWaits(raw: pg.Client, pending: Promise<unknown>): Promise<void> {
-  let settled = false;
-  pending.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (;;) {
-    const { rows } = await raw.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
-    if (rows[0].n > 0) return;
-    if (settled) throw new Error('the write finished without waiting for the other node’s transaction');
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const twoNodes = () => twoPgNodes(cluster());
 
 describe('PgMetadataRepo limits across nodes', () => {
   it('two nodes filling one user’s quota at once store exactly the quota, never more', async () => {
     const { a, b, user, close } = await twoNodes();
-    for (let n = 1; n <= 4; n++) await a.createVideo(newVideo(`V${n}`, user.id, n));
+    for (let n = 1; n <= 4; n++) await a.createVideo(video(`V${n}`, user.id, rec(n)));
     const limits: ByteLimits = { userBytes: 100, recordingBytes: null };
     const writes = Array.from({ length: 15 }, (_, i) => [
       a.insertChunk('V1', { index: i, size: 10, sha256: `a${i}` }, 20, limits),
@@ -78,8 +33,8 @@ describe('PgMetadataRepo limits across nodes', () => {
 
   it('a limited write waits for another node’s uncommitted write for the same user, then counts it', async () => {
     const { a, user, raw, close } = await twoNodes();
-    await a.createVideo(newVideo('V1', user.id, 1));
-    await a.createVideo(newVideo('V2', user.id, 2));
+    await a.createVideo(video('V1', user.id, rec(1)));
+    await a.createVideo(video('V2', user.id, rec(2)));
     const limits: ByteLimits = { userBytes: 100, recordingBytes: null };
     // Another node in the middle of its own limited write: it holds the user's row lock and has
     // recorded 95 bytes, not yet committed. Our count must not run before it ends.
@@ -108,7 +63,7 @@ describe('PgMetadataRepo limits across nodes', () => {
 
   it('two nodes writing one recording at once stop exactly at its limit', async () => {
     const { a, b, user, close } = await twoNodes();
-    await a.createVideo(newVideo('V1', user.id, 1));
+    await a.createVideo(video('V1', user.id, rec(1)));
     const limits: ByteLimits = { userBytes: null, recordingBytes: 50 };
     const writes = Array.from({ length: 10 }, (_, i) => [
       a.insertChunk('V1', { index: 2 * i, size: 10, sha256: `a${i}` }, 20, limits),
@@ -124,7 +79,7 @@ describe('PgMetadataRepo limits across nodes', () => {
 
   it('two nodes opening sessions at once for one user open exactly the limit', async () => {
     const { a, b, user, close } = await twoNodes();
-    const inits = Array.from({ length: 12 }, (_, n) => (n % 2 ? a : b).createVideo(newVideo(`V${n}`, user.id, n), 3));
+    const inits = Array.from({ length: 12 }, (_, n) => (n % 2 ? a : b).createVideo(video(`V${n}`, user.id, rec(n)), 3));
     const { ok, codes } = await outcomes(inits);
     expect(ok).toBe(3);
     expect(new Set(codes)).toEqual(new Set(['too_many_open_sessions']));
@@ -134,7 +89,7 @@ describe('PgMetadataRepo limits across nodes', () => {
 
   it('a session init waits for another node’s uncommitted init for the same user, then counts it', async () => {
     const { a, user, raw, close } = await twoNodes();
-    await a.createVideo(newVideo('V1', user.id, 1));
+    await a.createVideo(video('V1', user.id, rec(1)));
     await raw.query('BEGIN');
     await raw.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.id]);
     await raw.query(
@@ -142,7 +97,7 @@ describe('PgMetadataRepo limits across nodes', () => {
        VALUES ('V2', $1, $2, 'SV2', 'video/webm', 'open', 5, 5)`,
       [user.id, rec(2)],
     );
-    const refused = a.createVideo(newVideo('V3', user.id, 3), 2);
+    const refused = a.createVideo(video('V3', user.id, rec(3)), 2);
     await untilItWaits(raw, refused);
     await raw.query('COMMIT');
     await expect(refused).rejects.toMatchObject({ code: 'too_many_open_sessions', details: { limit: 2 } });
@@ -152,12 +107,12 @@ describe('PgMetadataRepo limits across nodes', () => {
 
   it('limited writes, session inits, chunk removal, expiry and deletion for one user on two nodes: no deadlock, bytes add up', async () => {
     const { a, b, user, close } = await twoNodes();
-    for (let n = 0; n < 6; n++) await a.createVideo(newVideo(`V${n}`, user.id, n));
+    for (let n = 0; n < 6; n++) await a.createVideo(video(`V${n}`, user.id, rec(n)));
     const limits: ByteLimits = { userBytes: 1_000_000, recordingBytes: 1_000_000 };
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 10; i++) {
       for (let n = 0; n < 6; n++) work.push((i % 2 ? a : b).insertChunk(`V${n}`, { index: i, size: 10, sha256: 'x' }, 20, limits));
-      work.push((i % 2 ? b : a).createVideo(newVideo(`W${i}`, user.id, 100 + i), 1000));
+      work.push((i % 2 ? b : a).createVideo(video(`W${i}`, user.id, rec(100 + i)), 1000));
       work.push((i % 2 ? b : a).insertAssembledChunk(`W${i}`, { index: 0, size: 10, sha256: 'y' }, 10, 20, limits));
     }
     work.push(b.expireVideo('V4', 30), a.deleteVideo('V5'));

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiError } from '../../src/shared/errors.ts';
 import { PG_MIGRATIONS } from '../../src/server/storage/postgres/migrations.ts';
 import { PgMetadataRepo } from '../../src/server/storage/postgres/pg-metadata-repo.ts';
+import { newVideo, R1, twoNodes as twoPgNodes, untilSomeoneWaitsOnALock } from '../support/pg-nodes.ts';
 import { usePostgres } from '../support/postgres.ts';
 import { runMetadataRepoContract } from './metadata-repo.contract.ts';
 
@@ -11,39 +12,7 @@ const { cluster } = usePostgres();
 
 runMetadataRepoContract('PgMetadataRepo', async () => PgMetadataRepo.open({ connectionString: await cluster().freshDatabase() }));
 
-const R1 = '11111111-1111-4111-8111-111111111111';
-const newVideo = (id: string, userId: string, recordingId = R1) => ({
-  id,
-  userId,
-  recordingId,
-  shareId: `S${id}`,
-  title: null,
-  mimeType: 'video/webm',
-  now: 10,
-});
-
-/** Two API nodes: separate pools (separate connections) on one database. */
-async function twoNodes() {
-  const url = await cluster().freshDatabase();
-  const [a, b] = await Promise.all([PgMetadataRepo.open({ connectionString: url }), PgMetadataRepo.open({ connectionString: url })]);
-  const user = await a.createUser('U'.repeat(22), 'ann', 1);
-  const raw = new pg.Client({ connectionString: url });
-  await raw.connect();
-  const close = async () => {
-    await raw.end();
-    await Promise.all([a.close(), b.close()]);
-  };
-  return { url, a, b, user, raw, close };
-}
-
-/** Resolves once some backend of the database waits on a lock: a condition, not a clock. */
-async function untilSomeoneWaitsOnALock(raw: pg.Client): Promise<void> {
-  for (;;) {
-    const { rows } = await raw.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
-    if (rows[0].n > 0) return;
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const twoNodes = () => twoPgNodes(cluster());
 
 describe('PgMetadataRepo across nodes', () => {
   it('stores a chunk index once when two nodes insert it at the same moment', async () => {

@@ -10,19 +10,10 @@ import type { MetadataRepo, VideoRecord } from '../../src/server/storage/metadat
 import { PG_MIGRATIONS } from '../../src/server/storage/postgres/migrations.ts';
 import { PgMetadataRepo } from '../../src/server/storage/postgres/pg-metadata-repo.ts';
 import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
+import { newVideo } from '../support/pg-nodes.ts';
 import { usePostgres } from '../support/postgres.ts';
 
 const { cluster } = usePostgres();
-
-const newVideo = (id: string, userId: string, recordingId: string, now: number) => ({
-  id,
-  userId,
-  recordingId,
-  shareId: `S${id}`,
-  title: null,
-  mimeType: 'video/webm',
-  now,
-});
 
 describe('PostgreSQL migrations', () => {
   it('a database made by step 1 upgrades stepwise, its gaps folded into ranges and its bytes counted', async () => {
@@ -45,7 +36,7 @@ describe('PostgreSQL migrations', () => {
     const repo = await PgMetadataRepo.open({ connectionString: url });
     const { rows } = await raw.query('SELECT version FROM schema_migrations ORDER BY version');
     expect(rows).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version })));
-    expect(PG_MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(PG_MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
     expect(await repo.getVideo('VA')).toMatchObject({
       gaps: [[3, 5], [9, 9], [12, 13]],
       partial: true,

@@ -1,11 +1,11 @@
 /**
  * User administration: `npm run user -- add <name>` | `token <name>` | `revoke <name>`.
- * Works on OUTBOX_DATA_DIR (default ./data), also while the server runs (SQLite WAL).
+ * Works on the server's database: PostgreSQL when OUTBOX_DATABASE_URL is set, else the SQLite
+ * file in OUTBOX_DATA_DIR (default ./data) — also while servers run (SQLite WAL; PostgreSQL).
  * `add` and `token` print the new token as the last line of output, alone, for scripts.
  */
 import { loadConfig } from '../config.ts';
-import { databaseFile } from '../paths.ts';
-import { SqliteMetadataRepo } from '../storage/sqlite-metadata-repo.ts';
+import { openMetadataRepo } from '../storage/open-metadata.ts';
 import { addUser, revokeUser, rotateToken, UserAdminError } from '../users.ts';
 
 const USAGE = 'usage: npm run user -- add <name> | token <name> | revoke <name>';
@@ -17,7 +17,8 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const repo = new SqliteMetadataRepo(databaseFile(config.dataDir));
+  // stdout carries the token for scripts: the opening is not logged.
+  const repo = await openMetadataRepo(config, { info: () => {} });
   try {
     const now = Date.now();
     if (command === 'add') {

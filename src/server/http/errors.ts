@@ -32,11 +32,6 @@ export function toApiError(err: unknown, request?: FastifyRequest): ApiError | n
   if (e?.code && FASTIFY_CODES[e.code]) return new ApiError(FASTIFY_CODES[e.code]!);
   if (e?.validation) return new ApiError('validation_failed');
   if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return new ApiError('insufficient_storage');
-  // SQLite on a full disk, and a write lock held past busy_timeout by another connection (the CLI).
-  if (e?.code === 'SQLITE_FULL') return new ApiError('insufficient_storage');
-  if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED' || e?.code?.startsWith('SQLITE_BUSY_')) {
-    return new ApiError('service_unavailable', { retryAfterSec: 1 });
-  }
   // Node's http parser and raw-body errors for malformed requests carry a 4xx status.
   if (typeof e?.statusCode === 'number' && e.statusCode === 413) return new ApiError('body_too_large');
   if (typeof e?.statusCode === 'number' && e.statusCode === 408) return new ApiError('request_timeout');

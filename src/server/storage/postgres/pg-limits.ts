@@ -14,7 +14,11 @@
  * Lock order, so that no two nodes can deadlock: user row, then video row, then the video's
  * existing chunk rows. Nothing locks a video and then its user, nor a chunk row and then its
  * video (a chunk insert creates its row before updating the video, but a row nobody else can see
- * yet blocks only a writer of the same index, which holds nothing of ours).
+ * yet blocks only a writer of the same index, which holds nothing of ours). Every writer of a
+ * new chunk row therefore inserts it BEFORE it touches the video row — insertChunk and
+ * recordSegment with its chunk (pg-output-ledger.ts) alike: were one to lock the video first,
+ * it and a writer of the same index on another node would each wait for the other (pinned by
+ * tests/server/pg-output-ledger.test.ts).
  */
 import { ApiError } from '../../../shared/errors.ts';
 import type { ByteLimits } from '../metadata-repo.ts';
