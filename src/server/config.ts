@@ -45,6 +45,18 @@ export interface ServerConfig {
   memoryBodyBytes: number;
   /** Chunk bodies held in memory at once for one user. */
   memoryBodyBytesPerUser: number;
+  /** S3-compatible object store for chunks, outputs and small objects; null = files under dataDir. */
+  s3: S3Config | null;
+}
+
+/** Credentials are not here: the AWS SDK's default chain reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+export interface S3Config {
+  bucket: string;
+  /** e.g. http://127.0.0.1:9000 for an S3-compatible server; null = AWS itself. */
+  endpoint: string | null;
+  region: string;
+  /** `endpoint/bucket/key` URLs instead of `bucket.endpoint` hosts. */
+  forcePathStyle: boolean;
 }
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -83,6 +95,18 @@ function databaseUrl(raw: string | undefined): string | null {
   return v;
 }
 
+function s3Config(env: NodeJS.ProcessEnv): S3Config | null {
+  const bucket = env.OUTBOX_S3_BUCKET?.trim();
+  if (!bucket) return null;
+  const endpoint = env.OUTBOX_S3_ENDPOINT?.trim() || null;
+  if (endpoint !== null && !/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) {
+    throw new Error(`OUTBOX_S3_ENDPOINT must be an http(s) origin, got ${JSON.stringify(endpoint)}`);
+  }
+  const style = env.OUTBOX_S3_FORCE_PATH_STYLE?.trim() ?? '';
+  if (!['', 'true', 'false'].includes(style)) throw new Error(`OUTBOX_S3_FORCE_PATH_STYLE must be true or false, got ${JSON.stringify(style)}`);
+  return { bucket, endpoint, region: env.OUTBOX_S3_REGION?.trim() || 'us-east-1', forcePathStyle: style === 'true' };
+}
+
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
@@ -116,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     sessionMaxAgeMs: int(env, 'OUTBOX_SESSION_MAX_AGE_MS', 7 * 24 * 60 * 60 * 1000, 1),
     memoryBodyBytes: int(env, 'OUTBOX_MEMORY_BODY_BYTES', 64 * MiB, 0),
     memoryBodyBytesPerUser: int(env, 'OUTBOX_MEMORY_BODY_BYTES_PER_USER', 32 * MiB, 0),
+    s3: s3Config(env),
   };
 }
 

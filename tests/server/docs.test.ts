@@ -14,7 +14,7 @@ describe('docs/API.md', () => {
     for (const [code, { status }] of Object.entries(ERRORS)) expect(doc).toContain(`| \`${code}\` | ${status} |`);
   });
   it('documents every environment variable the server reads', () => {
-    const vars = [...configSource.matchAll(/env(?:\.|, ')([A-Z_]{3,})/g)].map((m) => m[1]!);
+    const vars = [...configSource.matchAll(/env(?:\.|, ')([A-Z0-9_]{3,})/g)].map((m) => m[1]!);
     expect(vars.length).toBeGreaterThan(10);
     for (const v of new Set(vars)) expect(doc).toContain(`\`${v}\``);
   });

@@ -90,4 +90,18 @@ describe('disk stores', () => {
     await expectCode(out.write(h, seg, [Buffer.from('full')]), 'insufficient_storage');
     await out.close();
   });
+
+  it('stores a chunk whose video directory was removed after it was last used (a deleteAll racing a late put)', async () => {
+    const r = root();
+    const store = new DiskChunkObjects(r);
+    await store.init();
+    const vid = newId();
+    const a = Buffer.from('first');
+    const b = Buffer.from('late');
+    const ref = (i: number, d: Buffer) => ({ videoId: vid, index: i, sha256: createHash('sha256').update(d).digest('hex') });
+    await store.put(ref(0, a), { size: a.length, buffers: [a] });
+    await rm(join(r, 'chunks', vid), { recursive: true });
+    await store.put(ref(1, b), { size: b.length, buffers: [b] });
+    expect(Buffer.concat(await store.get(ref(1, b)))).toEqual(b);
+  });
 });

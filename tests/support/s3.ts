@@ -8,10 +8,11 @@
  * test): parts listed in ascending order (InvalidPartOrder), each one uploaded with that ETag
  * (InvalidPart), every part but the last at least 5 MiB (EntityTooSmall)
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html).
- * A part planner bug therefore fails here as it would on AWS.
+ * A part planner bug therefore fails here as it would on AWS. Completing an upload that no
+ * longer exists (completed or aborted) is NoSuchUpload, as on AWS.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -36,6 +37,7 @@ function strictComplete(server: S3rver): void {
   const original = store.putObjectMultipart.bind(store);
   store.putObjectMultipart = async (bucket, uploadId, parts) => {
     const dir = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+    if (!existsSync(dir)) throw noSuchUpload(uploadId);
     if (parts.some((p, i) => i > 0 && p.number <= parts[i - 1]!.number)) {
       throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order.');
     }
@@ -61,10 +63,55 @@ function strictComplete(server: S3rver): void {
   };
 }
 
+function noSuchUpload(uploadId: string): S3Error {
+  return new S3Error('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', {
+    UploadId: uploadId,
+  });
+}
+
+/**
+ * AbortMultipartUpload (DELETE /bucket/key?uploadId=…), which s3rver answers MethodNotAllowed:
+ * removes the upload's directory as s3rver's own completion does; 204, or NoSuchUpload
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html).
+ */
+function abortMultipartUpload(server: S3rver): void {
+  server.middleware.unshift(async (ctx, next) => {
+    const uploadId = ctx.query.uploadId;
+    if (ctx.method !== 'DELETE' || typeof uploadId !== 'string') return next();
+    const bucket = ctx.path.split('/')[1] ?? '';
+    if (!/^[A-Za-z0-9._-]+$/.test(uploadId)) throw noSuchUpload(uploadId);
+    const dir = join(server.store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+    if (!existsSync(dir)) throw noSuchUpload(uploadId);
+    await rm(dir, { recursive: true, force: true });
+    ctx.status = 204;
+  });
+}
+
+/**
+ * s3rver reads `Range: bytes=0-0` as "from 0 to the end" (its `end || Infinity`); S3 answers
+ * the first byte (RFC 9110 §14.1.2), which players send to probe a file.
+ */
+function firstByteRange(server: S3rver): void {
+  const store = server.store;
+  const original = store.getObject.bind(store);
+  store.getObject = async (bucket, key, options) => {
+    if (options?.end !== 0 || (options.start ?? 0) !== 0) return original(bucket, key, options);
+    const object = await original(bucket, key, { start: 0 });
+    if (object?.content) {
+      object.content.destroy();
+      object.content = createReadStream(store.getResourcePath(bucket, key, 'object'), { start: 0, end: 0 });
+      object.range = { start: 0, end: 0 };
+    }
+    return object;
+  };
+}
+
 export async function startS3(bucket = 'outbox-test'): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), 'outbox-s3-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
   strictComplete(server);
+  abortMultipartUpload(server);
+  firstByteRange(server);
   let address;
   try {
     address = await server.run();

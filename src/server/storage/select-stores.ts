@@ -1,14 +1,45 @@
 /**
- * Configuration → the three stores. INTERIM (s4-core): disk only, under the data directory, until
- * s4-stores' version (with S3) replaces this file.
+ * Configuration → the three byte stores of a node: files under `<dataDir>/blobs` (the embedded
+ * default), or one S3 bucket when OUTBOX_S3_BUCKET is set — then this node keeps nothing of
+ * value on its disk. Each store is initialised (directories created and its own leftover temp
+ * files removed; the bucket checked) before it is handed out.
  */
+import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerConfig } from '../config.ts';
 import { DiskChunkObjects } from './disk/disk-chunk-objects.ts';
 import { DiskOutputWriter } from './disk/disk-output-writer.ts';
 import { DiskSmallObjects } from './disk/disk-small-objects.ts';
 import type { ChunkObjects, OutputWriter, SmallObjects } from './ports.ts';
+import { createS3Client } from './s3/client.ts';
+import { S3ChunkObjects } from './s3/s3-chunk-objects.ts';
+import { S3OutputWriter } from './s3/s3-output-writer.ts';
+import { S3SmallObjects } from './s3/s3-small-objects.ts';
+import { sharedTarget } from './s3/s3-target.ts';
 
-export async function openStores(cfg: ServerConfig, _log: FastifyBaseLogger): Promise<{ chunks: ChunkObjects; output: OutputWriter; small: SmallObjects }> {
-  return { chunks: new DiskChunkObjects(cfg.dataDir), output: new DiskOutputWriter(cfg.dataDir), small: new DiskSmallObjects(cfg.dataDir) };
+export interface Stores {
+  chunks: ChunkObjects;
+  output: OutputWriter;
+  small: SmallObjects;
+}
+
+export async function openStores(cfg: ServerConfig, log: Pick<FastifyBaseLogger, 'info'>): Promise<Stores> {
+  let stores: Stores;
+  if (cfg.s3) {
+    const { bucket, endpoint, region, forcePathStyle } = cfg.s3;
+    const target = sharedTarget(createS3Client({ region, forcePathStyle, ...(endpoint ? { endpoint } : {}) }), bucket, 3);
+    stores = { chunks: new S3ChunkObjects(target()), output: new S3OutputWriter(target()), small: new S3SmallObjects(target()) };
+    log.info({ event: 'storage/opened', backend: 's3', bucket, endpoint, region });
+  } else {
+    const root = join(cfg.dataDir, 'blobs');
+    stores = { chunks: new DiskChunkObjects(root), output: new DiskOutputWriter(root), small: new DiskSmallObjects(root) };
+    log.info({ event: 'storage/opened', backend: 'disk', root });
+  }
+  try {
+    await Promise.all([stores.chunks.init(), stores.output.init(), stores.small.init()]);
+  } catch (err) {
+    await Promise.allSettled([stores.chunks.close(), stores.output.close(), stores.small.close()]);
+    throw err;
+  }
+  return stores;
 }

@@ -42,15 +42,9 @@ export class DiskChunkObjects implements ChunkObjects {
 
   async put(ref: ChunkRef, body: ChunkBody): Promise<void> {
     const name = this.fileName(ref);
-    let dir: string;
-    try {
-      dir = await this.dirs.ensure(ref.videoId);
-    } catch (err) {
-      throw translateFsError(err);
-    }
-    const target = join(dir, name);
-    if ('buffers' in body) return writeFileAtomically(target, body.buffers, this.tmpDir);
-    await this.moveIn(body.path, target, dir);
+    await this.dirs.writeInto(ref.videoId, (dir) =>
+      'buffers' in body ? writeFileAtomically(join(dir, name), body.buffers, this.tmpDir) : this.moveIn(body.path, join(dir, name), dir),
+    );
   }
 
   /**

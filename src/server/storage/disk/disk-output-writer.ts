@@ -18,12 +18,14 @@ import { HandleCache } from './handle-cache.ts';
 
 export class DiskOutputWriter implements OutputWriter {
   private readonly videosDir: string;
-  private readonly handles = new HandleCache();
+  private readonly handles: HandleCache;
   /** Files whose directory entry is known to be flushed. */
   private readonly durableNames = new Set<string>();
 
-  constructor(root: string) {
+  /** `openHandles`: outputs whose write handle stays open between segments (0: none). */
+  constructor(root: string, openHandles = 32) {
     this.videosDir = join(root, 'videos');
+    this.handles = new HandleCache(openHandles);
   }
 
   async init(): Promise<void> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isServerId } from '../../ids.ts';
 import type { SmallObjectName, SmallObjects } from '../ports.ts';
 import { readFileOrNull, writeFileAtomically } from './atomic-file.ts';
-import { clearTempDir, DurableDirs, translateFsError } from './fs-io.ts';
+import { clearTempDir, DurableDirs } from './fs-io.ts';
 
 const NAMES: ReadonlySet<string> = new Set<SmallObjectName>(['head', 'poster']);
 
@@ -36,13 +36,7 @@ export class DiskSmallObjects implements SmallObjects {
 
   async put(videoId: string, name: SmallObjectName, bytes: Buffer): Promise<void> {
     this.check(videoId, name);
-    let dir: string;
-    try {
-      dir = await this.dirs.ensure(videoId);
-    } catch (err) {
-      throw translateFsError(err);
-    }
-    await writeFileAtomically(join(dir, name), [bytes], this.tmpDir);
+    await this.dirs.writeInto(videoId, (dir) => writeFileAtomically(join(dir, name), [bytes], this.tmpDir));
   }
 
   async get(videoId: string, name: SmallObjectName): Promise<Buffer | null> {

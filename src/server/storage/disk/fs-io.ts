@@ -93,4 +93,22 @@ export class DurableDirs {
   forget(name: string): void {
     this.known.delete(name);
   }
+
+  /**
+   * Runs `write` into the directory; if the directory vanished meanwhile (a deleteAll of the
+   * same video — the sweeper racing a late write), it is created again and `write` retried once.
+   */
+  async writeInto<T>(name: string, write: (dir: string) => Promise<T>): Promise<T> {
+    try {
+      return await write(await this.ensure(name));
+    } catch (err) {
+      if (!isMissing(err)) throw translateFsError(err);
+      this.forget(name);
+      try {
+        return await write(await this.ensure(name));
+      } catch (again) {
+        throw translateFsError(again);
+      }
+    }
+  }
 }

@@ -63,7 +63,7 @@ export class HandleCache {
     if (e.dropped && e.users === 0) {
       this.byHandle.delete(fh);
       void closeQuietly(fh);
-    }
+    } else if (e.users === 0 && this.entries.size > this.max) void this.evict();
   }
 
   /** Closes the key's handle (now, or when its last user releases it). */

@@ -19,6 +19,8 @@ export interface S3Settings {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Sockets per node to the object store; default 50 (the SDK's own default). */
   maxSockets?: number;
+  /** Attempts per call, retries included; default 3 (the SDK's own default). */
+  maxAttempts?: number;
 }
 
 export function createS3Client(s: S3Settings): S3Client {
@@ -29,6 +31,7 @@ export function createS3Client(s: S3Settings): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
     ...(s.credentials ? { credentials: s.credentials } : {}),
+    ...(s.maxAttempts ? { maxAttempts: s.maxAttempts } : {}),
     ...(s.maxSockets ? { requestHandler: { httpsAgent: { maxSockets: s.maxSockets }, httpAgent: { maxSockets: s.maxSockets } } } : {}),
   });
 }
