@@ -15,6 +15,7 @@ import { formatContentDigest } from '../../src/shared/digest.ts';
 import { ERRORS } from '../../src/shared/errors.ts';
 import { recordReliabilityCase, storedDuplicates } from '../support/reliability-report.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
+import { diskLayout } from '../support/stores.ts';
 import { client, makeChunks, sha256, type Client } from '../server/helpers.ts';
 
 const SEED = 6_2025;
@@ -57,8 +58,8 @@ async function expectNothingStored(videos = 1): Promise<void> {
   // (hostile-small.test.ts checks within 1 s).
   await expect.poll(() => readdirSync(join(server.dataDir, 'tmp', 'incoming')), { timeout: BODY_TIMEOUT_MS + 1_500, interval: 50 }).toEqual([]);
   // Neither a chunk object nor an output (the embedded default's disk layout).
-  expect(readdirSync(join(server.dataDir, 'chunks'))).toEqual([]);
-  expect(readdirSync(join(server.dataDir, 'videos'))).toEqual([]);
+  expect(readdirSync(diskLayout(server.dataDir).chunksRoot)).toEqual([]);
+  expect(readdirSync(diskLayout(server.dataDir).outputsRoot)).toEqual([]);
 }
 
 /** One raw HTTP/1.1 exchange; resolves with whatever came back when the server closed (or after `ms`). */

@@ -14,6 +14,7 @@ import { addUser } from '../../src/server/users.ts';
 import { MeResponse, ROUTES } from '../../src/shared/api.ts';
 import { formatContentDigest } from '../../src/shared/digest.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
+import { diskLayout } from '../support/stores.ts';
 import { client, sha256, type Client } from '../server/helpers.ts';
 
 const CHUNK = 3000;
@@ -30,9 +31,9 @@ async function start(env: Record<string, string>): Promise<TestServer> {
   return server;
 }
 
-/** The video's chunk objects in the embedded default's disk layout (storage/disk/disk-chunk-objects.ts). */
+/** The video's chunk objects in the embedded default's disk layout. */
 function chunkFiles(s: TestServer, videoId: string): string[] {
-  const dir = join(s.dataDir, 'chunks', videoId);
+  const dir = diskLayout(s.dataDir).chunkDir(videoId);
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 

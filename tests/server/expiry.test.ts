@@ -8,6 +8,7 @@ import { addUser } from '../../src/server/users.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { diskLayout } from '../support/stores.ts';
 import { client, makeChunks, sha256, uploadAll, type Client } from './helpers.ts';
 
 const TTL = 60_000;
@@ -38,9 +39,7 @@ describe('expiry', () => {
     const done = (await c.init()).json.sessionId as string;
     await uploadAll(c, done, chunks);
     await c.finalize({ sessionId: done, totalChunks: 4 });
-    // The embedded default's disk layout: outputs in videos/, chunk objects in chunks/<id>/.
-    const output = (id: string) => join(dataDir, 'videos', id);
-    const chunkDir = (id: string) => join(dataDir, 'chunks', id);
+    const { output, chunkDir } = diskLayout(dataDir);
     expect(existsSync(output(idle))).toBe(true);
     expect(readdirSync(chunkDir(idle))).toEqual([`2-${sha256(chunks[2]!)}`]);
 

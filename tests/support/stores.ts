@@ -3,8 +3,10 @@
  * calls: `intercept(store, { write: … })` answers the given methods itself and passes every other
  * call to the real store. Pass the result to `buildServer(config, { stores })`.
  */
+import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/server/config.ts';
+import { ingestTmpDir } from '../../src/server/ingest/chunk-ingest.ts';
 import type { ChunkObjects, OutputWriter, SmallObjects } from '../../src/server/storage/ports.ts';
 import { openStores } from '../../src/server/storage/select-stores.ts';
 
@@ -29,3 +31,20 @@ export function intercept<T extends object>(base: T, over: Partial<T>): T {
     },
   });
 }
+
+/**
+ * Where the embedded default keeps a video's bytes (storage/select-stores.ts + storage/disk/):
+ * for tests that check on disk that nothing is left. The one place tests know this layout.
+ */
+export const diskLayout = (dataDir: string) => ({
+  /** Chunk objects of a video (one file per chunk). */
+  chunkDir: (videoId: string) => join(dataDir, 'blobs', 'chunks', videoId),
+  /** Every video's chunk-object directory. */
+  chunksRoot: join(dataDir, 'blobs', 'chunks'),
+  /** A video's output file. */
+  output: (videoId: string) => join(dataDir, 'blobs', 'videos', videoId),
+  /** Every output file. */
+  outputsRoot: join(dataDir, 'blobs', 'videos'),
+  /** Where ingest receives bodies not held in memory (ingest/chunk-ingest.ts). */
+  receiveDir: ingestTmpDir(dataDir),
+});

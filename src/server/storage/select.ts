@@ -30,8 +30,7 @@ export interface StorageOverrides {
 
 /** Opens what `cfg` selects (anything in `overrides` is used as given: tests wrap stores). */
 export async function selectStorage(cfg: ServerConfig, log: FastifyBaseLogger, overrides: StorageOverrides = {}): Promise<Storage> {
-  // INTERIM until the ledger's and the stores' config fields are merged: read them if present.
-  const { databaseUrl = null, s3 = null } = cfg as ServerConfig & { databaseUrl?: string | null; s3?: object | null };
+  const { databaseUrl, s3 } = cfg;
   const repo = overrides.repo ?? (await openMetadataRepo(cfg, log));
   try {
     const stores = overrides.stores ?? (await openStores(cfg, log));
