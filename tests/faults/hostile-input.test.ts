@@ -16,7 +16,7 @@ import { ERRORS } from '../../src/shared/errors.ts';
 import { recordReliabilityCase, storedDuplicates } from '../support/reliability-report.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
 import { diskLayout } from '../support/stores.ts';
-import { client, makeChunks, sha256, type Client } from '../server/helpers.ts';
+import { chunksDigestOf, client, makeChunks, sha256, type Client } from '../server/helpers.ts';
 
 const SEED = 6_2025;
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 220);
@@ -243,7 +243,7 @@ describe('lying Content-Length and slow bodies (raw sockets)', () => {
     const chunks = makeChunks(3, 1000);
     for (let i = 0; i < 3; i++) expect((await c.chunk(other, i, chunks[i]!)).status).toBe(201);
     const whole = Buffer.concat(chunks);
-    expect((await c.finalize({ sessionId: other, totalChunks: 3 })).json).toMatchObject({ status: 'complete', sha256: sha256(whole) });
+    expect((await c.finalize({ sessionId: other, totalChunks: 3 })).json).toMatchObject({ status: 'complete', size: whole.length, chunksDigest: await chunksDigestOf(chunks) });
     const served = (await c.file(other)).bytes;
     const duplicatesStored = storedDuplicates((await c.status(other)).json, whole.length);
     expect(duplicatesStored).toBe(0);
