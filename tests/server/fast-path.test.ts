@@ -64,3 +64,44 @@ describe('chunk ingest fast path', () => {
     }
   });
 });
+
+describe('stored path races', () => {
+  it('a chunk whose row lost to other bytes for its index answers 409 and leaves no object behind', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'outbox-race-'));
+    dirs.push(dataDir);
+    const stores = await diskStores(dataDir);
+    const a = Buffer.alloc(3000, 1);
+    const b = Buffer.alloc(3000, 2);
+    // Both requests pass their first check (no row yet) before either records: A stores only
+    // once B is storing, B only after A answered.
+    let bStoring!: () => void;
+    const bIsStoring = new Promise<void>((r) => (bStoring = r));
+    let aAnswered!: () => void;
+    const aDone = new Promise<void>((r) => (aAnswered = r));
+    const chunks = intercept(stores.chunks, {
+      put: async (ref, body) => {
+        if (ref.sha256 === sha256(a)) await bIsStoring;
+        if (ref.sha256 === sha256(b)) {
+          bStoring();
+          await aDone;
+        }
+        return stores.chunks.put(ref, body);
+      },
+    });
+    const app = buildServer(loadConfig({ LOG_LEVEL: 'warn', OUTBOX_DATA_DIR: dataDir }), { stores: { ...stores, chunks } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const c = client(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, (await addUser(app.outbox.repo, 'race', Date.now())).token);
+      const id = (await c.init()).json.sessionId as string;
+      const first = c.chunk(id, 5, a).then((r) => (aAnswered(), r));
+      const second = c.chunk(id, 5, b);
+      expect((await first).status).toBe(201);
+      expect((await second).json.error.code).toBe('chunk_conflict');
+      expect(Buffer.concat(await app.outbox.ctx.chunks.get({ videoId: id, index: 5, sha256: sha256(a) })).equals(a)).toBe(true);
+      await expect(app.outbox.ctx.chunks.get({ videoId: id, index: 5, sha256: sha256(b) })).rejects.toMatchObject({ code: 'not_found' });
+      expect((await c.status(id)).json).toMatchObject({ chunks: [[5, 5]], bytes: 3000 });
+    } finally {
+      await app.close();
+    }
+  });
+});
