@@ -85,6 +85,9 @@ export interface Completion {
   now: number;
 }
 
+/** The in-order chunk recorded together with its segment (OutputLedger.recordSegment). */
+export type InOrderChunk = NonNullable<Parameters<OutputLedger['recordSegment']>[4]>;
+
 /** Per-user limits a write must respect; null = unlimited. */
 export interface ByteLimits {
   /** Sum of the user's stored bytes over all their videos. */

@@ -10,6 +10,7 @@ import type {
   ByteLimits,
   ChunkRecord,
   Completion,
+  InOrderChunk,
   MediaLayout,
   MetadataRepo,
   NewVideo,
@@ -253,13 +254,7 @@ export class SqliteMetadataRepo implements MetadataRepo {
     return this.ledger.setOutputHandle(videoId, uploadId);
   }
 
-  recordSegment(
-    videoId: string,
-    seg: SegmentReceipt,
-    expectChunks: number,
-    now: number,
-    chunk?: { index: number; size: number; sha256: string; limits?: ByteLimits },
-  ): Promise<boolean> {
+  recordSegment(videoId: string, seg: SegmentReceipt, expectChunks: number, now: number, chunk?: InOrderChunk): Promise<boolean> {
     return this.ledger.recordSegment(videoId, seg, expectChunks, now, chunk);
   }
 

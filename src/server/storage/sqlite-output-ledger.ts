@@ -5,11 +5,12 @@
  * answers true. The in-order chunk rides in the same transaction as its segment, with the same
  * limit checks as insertChunk (sqlite-limits.ts).
  */
-import type { ByteLimits, Completion } from './metadata-repo.ts';
+import type { Completion, InOrderChunk } from './metadata-repo.ts';
 import type { SegmentReceipt } from './ports.ts';
 import { UNDO, type SqliteDb } from './sqlite-db.ts';
 import { addChunk } from './sqlite-limits.ts';
-import { SEGMENT_COLUMNS, type SegmentRow } from './sqlite-rows.ts';
+import { SEGMENT_COLUMNS } from './rows.ts';
+import type { SegmentRow } from './sqlite-rows.ts';
 
 export class SqliteOutputLedger {
   constructor(private readonly db: SqliteDb) {}
@@ -22,13 +23,7 @@ export class SqliteOutputLedger {
     );
   }
 
-  async recordSegment(
-    videoId: string,
-    seg: SegmentReceipt,
-    expectChunks: number,
-    now: number,
-    chunk?: { index: number; size: number; sha256: string; limits?: ByteLimits },
-  ): Promise<boolean> {
+  async recordSegment(videoId: string, seg: SegmentReceipt, expectChunks: number, now: number, chunk?: InOrderChunk): Promise<boolean> {
     return this.db.durablyIf(() => {
       const moved = this.db.st(
         `UPDATE videos SET assembled_chunks = ?, assembled_bytes = ?, output_segments = output_segments + 1, updated_at = MAX(updated_at, ?)

@@ -11,10 +11,10 @@
  * per step wherever a rollback is not needed, so the per-part write on S3 is one round trip.
  */
 import type pg from 'pg';
-import type { ByteLimits, Completion } from '../metadata-repo.ts';
+import type { Completion, InOrderChunk } from '../metadata-repo.ts';
 import type { SegmentReceipt } from '../ports.ts';
 import { LOCK_USER_OF_VIDEO, refusal } from './pg-limits.ts';
-import { SEGMENT_COLUMNS } from './pg-rows.ts';
+import { SEGMENT_COLUMNS } from '../rows.ts';
 
 /** A query on the pool (one implicit transaction per statement) or on a transaction's client. */
 export type Run = <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
@@ -66,13 +66,7 @@ export class PgOutputLedger {
     return r.rowCount === 1;
   }
 
-  async recordSegment(
-    videoId: string,
-    seg: SegmentReceipt,
-    expectChunks: number,
-    now: number,
-    chunk?: { index: number; size: number; sha256: string; limits?: ByteLimits },
-  ): Promise<boolean> {
+  async recordSegment(videoId: string, seg: SegmentReceipt, expectChunks: number, now: number, chunk?: InOrderChunk): Promise<boolean> {
     const params: unknown[] = [videoId, expectChunks, seg.end, seg.offset + seg.bytes, now, seg.number, seg.first, seg.offset, seg.bytes, seg.etag];
     if (!chunk) {
       const { rows } = await this.run<Advanced>(ADVANCE, params);

@@ -2,8 +2,7 @@
  * How PostgreSQL rows of PgMetadataRepo become the port's records, and the pool's int8 parser.
  */
 import pg from 'pg';
-import type { IndexRange } from '../../../shared/ranges.ts';
-import type { User, VideoRecord, VideoStateName } from '../metadata-repo.ts';
+export { toUser, toVideo, type UserRow, type VideoRow } from '../rows.ts';
 
 const INT8_OID = 20;
 
@@ -16,77 +15,7 @@ export const types = {
     oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
-export interface VideoRow {
-  id: string;
-  user_id: string;
-  recording_id: string;
-  share_id: string;
-  title: string | null;
-  mime_type: string;
-  state: VideoStateName;
-  created_at: number;
-  updated_at: number;
-  completed_at: number | null;
-  total_chunks: number | null;
-  assembled_chunks: number;
-  assembled_bytes: number;
-  output_segments: number;
-  output_upload_id: string | null;
-  chunks_digest: string | null;
-  sha256: string | null;
-  partial: boolean;
-  /** jsonb, parsed by the driver. */
-  gaps: IndexRange[];
-  stored_bytes: number;
-  duration_ms: number | null;
-  seekable: boolean | null;
-  head_length: number | null;
-  head_replaces: number | null;
-  file_sha256: string | null;
-  poster_at: number | null;
-}
-
 export const VIDEO_COLUMNS = `id, user_id, recording_id, share_id, title, mime_type, state, created_at, updated_at, completed_at,
   total_chunks, assembled_chunks, assembled_bytes, output_segments, output_upload_id, chunks_digest, sha256, partial, gaps, stored_bytes, duration_ms, seekable, head_length,
   head_replaces, file_sha256, poster_at`;
 
-export function toVideo(r: VideoRow): VideoRecord {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    recordingId: r.recording_id,
-    shareId: r.share_id,
-    title: r.title,
-    mimeType: r.mime_type,
-    state: r.state,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    completedAt: r.completed_at,
-    totalChunks: r.total_chunks,
-    assembledChunks: r.assembled_chunks,
-    assembledBytes: r.assembled_bytes,
-    outputSegments: r.output_segments,
-    outputUploadId: r.output_upload_id,
-    chunksDigest: r.chunks_digest,
-    sha256: r.sha256,
-    partial: r.partial,
-    gaps: r.gaps,
-    storedBytes: r.stored_bytes,
-    durationMs: r.duration_ms,
-    seekable: r.seekable,
-    servedHead: r.head_length === null || r.head_replaces === null ? null : { length: r.head_length, replaces: r.head_replaces },
-    fileSha256: r.file_sha256,
-    posterAt: r.poster_at,
-  };
-}
-
-export interface UserRow {
-  id: string;
-  name: string;
-  created_at: number;
-}
-
-/** Segment columns, named as SegmentReceipt's fields ("end" and "offset" are SQL keywords). */
-export const SEGMENT_COLUMNS = 'number, "first", "end", "offset", bytes, etag';
-
-export const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, createdAt: r.created_at });
