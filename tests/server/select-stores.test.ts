@@ -70,6 +70,11 @@ describe('openStores', () => {
     await Promise.all([stores.chunks.close(), stores.output.close(), stores.small.close()]);
   });
 
+  it('fails to start naming the bucket when it does not exist', async () => {
+    const env = { OUTBOX_DATA_DIR: dataDir, OUTBOX_S3_BUCKET: 'no-such-bucket', OUTBOX_S3_ENDPOINT: s3().settings.endpoint!, OUTBOX_S3_FORCE_PATH_STYLE: 'true' };
+    await expect(openStores(loadConfig(env), log)).rejects.toThrow(/"no-such-bucket" does not exist/);
+  });
+
   it('fails to start with service_unavailable when the bucket cannot be reached', async () => {
     const env = { OUTBOX_DATA_DIR: dataDir, OUTBOX_S3_BUCKET: s3().bucket, OUTBOX_S3_ENDPOINT: 'http://127.0.0.1:9', OUTBOX_S3_FORCE_PATH_STYLE: 'true' };
     await expectCode(openStores(loadConfig(env), log), 'service_unavailable');

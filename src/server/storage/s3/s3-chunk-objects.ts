@@ -10,13 +10,12 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { isServerId } from '../../ids.ts';
 import type { ChunkBody, ChunkObjects, ChunkRef } from '../ports.ts';
-import { oneBuffer, s3call, type S3Target } from './s3-target.ts';
+import { checkBucket, oneBuffer, s3call, type S3Target } from './s3-target.ts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -35,7 +34,7 @@ export class S3ChunkObjects implements ChunkObjects {
   constructor(private readonly s3: S3Target) {}
 
   async init(): Promise<void> {
-    await s3call(this.s3.client.send(new HeadBucketCommand({ Bucket: this.s3.bucket })));
+    await checkBucket(this.s3);
   }
 
   async put(ref: ChunkRef, body: ChunkBody): Promise<void> {

@@ -14,7 +14,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -23,7 +22,7 @@ import { ApiError } from '../../../shared/errors.ts';
 import { isServerId } from '../../ids.ts';
 import type { ByteRange, OutputHandle, OutputWriter, SegmentPlan, SegmentReceipt } from '../ports.ts';
 import { MAX_PARTS, MIN_PART_BYTES, PartPlanError, partition } from './part-planner.ts';
-import { oneBuffer, s3call, type S3Target } from './s3-target.ts';
+import { checkBucket, oneBuffer, s3call, type S3Target } from './s3-target.ts';
 
 function outputKey(videoId: string): string {
   if (!isServerId(videoId)) throw new TypeError('invalid video id for an output key');
@@ -47,7 +46,7 @@ export class S3OutputWriter implements OutputWriter {
   ) {}
 
   async init(): Promise<void> {
-    await s3call(this.s3.client.send(new HeadBucketCommand({ Bucket: this.s3.bucket })));
+    await checkBucket(this.s3);
   }
 
   async begin(videoId: string): Promise<OutputHandle> {

@@ -2,11 +2,11 @@
  * SmallObjects on S3: `small/<videoId>/<name>`. A PutObject replaces an object atomically (a
  * reader gets the old or the new one, never a mix) and is durable when it answers.
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApiError } from '../../../shared/errors.ts';
 import { isServerId } from '../../ids.ts';
 import type { SmallObjectName, SmallObjects } from '../ports.ts';
-import { s3call, type S3Target } from './s3-target.ts';
+import { checkBucket, s3call, type S3Target } from './s3-target.ts';
 
 const NAMES: readonly SmallObjectName[] = ['head', 'poster'];
 
@@ -20,7 +20,7 @@ export class S3SmallObjects implements SmallObjects {
   constructor(private readonly s3: S3Target) {}
 
   async init(): Promise<void> {
-    await s3call(this.s3.client.send(new HeadBucketCommand({ Bucket: this.s3.bucket })));
+    await checkBucket(this.s3);
   }
 
   async put(videoId: string, name: SmallObjectName, bytes: Buffer): Promise<void> {

@@ -3,7 +3,8 @@
  * bucket, with each call's failure translated to the catalogue where it arises (errors.ts), so
  * ingest never sees an S3 error name.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ApiError } from '../../../shared/errors.ts';
 import { toCatalogueError } from './errors.ts';
 
 export interface S3Target {
@@ -34,4 +35,17 @@ export function sharedTarget(client: S3Client, bucket: string, users: number): (
 /** One Buffer for a request body: a single buffer as is, several concatenated once. */
 export function oneBuffer(bufs: readonly Buffer[]): Buffer {
   return bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
+}
+
+/**
+ * Start-up check of the bucket (HeadBucket). A missing bucket is a configuration error for the
+ * operator, said in words, not a 404; unreachable stays 503 (the node can retry starting).
+ */
+export async function checkBucket(s3: S3Target): Promise<void> {
+  try {
+    await s3call(s3.client.send(new HeadBucketCommand({ Bucket: s3.bucket })));
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'not_found') throw new Error(`S3 bucket ${JSON.stringify(s3.bucket)} does not exist (OUTBOX_S3_BUCKET)`, { cause: err });
+    throw err;
+  }
 }
