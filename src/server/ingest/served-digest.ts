@@ -10,6 +10,12 @@ import type { OutputWriter } from '../storage/ports.ts';
 
 /** Bytes handed to the service before waiting for it to read them: bounded memory per job. */
 const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+/**
+ * Store reads arrive in pieces of 16–64 KiB; each update is a message to the hash worker, whose
+ * fixed cost dominated at that size (a 256 MiB job took ~4× a one-pass createHash). Pieces are
+ * gathered into updates of this size (the worker copies the bytes once either way).
+ */
+const UPDATE_BYTES = 1024 * 1024;
 
 /**
  * Hex SHA-256 of everything `source` yields, in order; `tap` sees each buffer first (the WebM
@@ -26,13 +32,22 @@ export async function digestStream(
   let inFlight: Promise<void>[] = [];
   let pendingBytes = 0;
   let total = 0;
+  let gathered: Buffer[] = [];
+  let gatheredBytes = 0;
+  const send = () => {
+    inFlight.push(sha256.update(key, gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, gatheredBytes)));
+    pendingBytes += gatheredBytes;
+    gathered = [];
+    gatheredBytes = 0;
+  };
   try {
     for await (const chunk of source) {
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       tap?.(buf);
-      inFlight.push(sha256.update(key, buf));
-      pendingBytes += buf.length;
+      gathered.push(buf);
+      gatheredBytes += buf.length;
       total += buf.length;
+      if (gatheredBytes >= UPDATE_BYTES) send();
       if (pendingBytes >= MAX_IN_FLIGHT_BYTES) {
         const batch = inFlight;
         inFlight = [];
@@ -40,6 +55,7 @@ export async function digestStream(
         await Promise.all(batch);
       }
     }
+    if (gatheredBytes > 0) send();
     await Promise.all(inFlight);
     inFlight = [];
     const hex = await sha256.peek(key);

@@ -5,7 +5,7 @@
  * map onto the two parts. Until the after-completion job decided the layout (`seekable` null),
  * the file is served as recorded.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { ApiError } from '../../shared/errors.ts';
 import type { VideoRecord } from '../storage/metadata-repo.ts';
 import type { ByteRange, OutputWriter, SmallObjects } from '../storage/ports.ts';
@@ -44,13 +44,12 @@ export async function openServed(stores: ServedStores, video: VideoRecord, range
   }
   if (!head) return body!;
   if (!body) return Readable.from([head], { objectMode: false });
-  const rest = body;
-  async function* parts(): AsyncGenerator<Buffer> {
-    yield head!;
-    yield* rest as AsyncIterable<Buffer>;
-  }
-  const out = Readable.from(parts(), { objectMode: false });
-  // A client that goes away before the head was read: the body stream is never iterated.
-  out.once('close', () => rest.destroy());
-  return out;
+  // Head, then the recorded bytes piped through: the answer ends in the tick the store's stream
+  // ends (an async generator here ended a few ticks after the last byte, long enough for a client
+  // to have its whole answer while the server still counted the request as in flight).
+  const out = new PassThrough();
+  out.write(head);
+  body.once('error', (err) => out.destroy(err));
+  out.once('close', () => body.destroy());
+  return body.pipe(out);
 }
