@@ -1,6 +1,7 @@
 /**
- * Builds the fastify server: storage, ingest context, hooks, routes, error handling. Start-up
- * recovery runs in `onReady`, i.e. before the server accepts a connection.
+ * Builds the fastify server: storage (storage/select.ts), ingest context, hooks, routes, error
+ * handling. Storage is opened while fastify boots (an async plugin), and the start-up work
+ * (ingest/start-up.ts) runs in `onReady`, i.e. before the server accepts a connection.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -8,35 +9,29 @@ import { derivePublicUrl, type ServerConfig } from './config.ts';
 import { makeAuthHook } from './http/auth.ts';
 import { clientErrorHandler, errorHandler, sendApiError } from './http/errors.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
-import { Assembler } from './ingest/assembler.ts';
+import { closeAfterCompletion } from './ingest/after-completion.ts';
 import type { IngestContext } from './ingest/context.ts';
 import { MemoryBudget } from './ingest/memory-budget.ts';
 import { startSweeper, sweepExpired } from './ingest/expiry-sweeper.ts';
-import { recover } from './ingest/recovery.ts';
-import { KeyedMutex } from './keyed-mutex.ts';
+import { startUp } from './ingest/start-up.ts';
 import type { Sha256Service } from './hashing/sha256-service.ts';
 import { WorkerSha256 } from './hashing/worker-sha256.ts';
-import { blobRoot, databaseFile } from './paths.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { chunkRoutes } from './routes/chunk.ts';
 import { registerShareRoutes } from './routes/share.ts';
 import { registerStaticApp } from './routes/static-app.ts';
 import { registerVideoRoutes } from './routes/videos.ts';
 import { videoMetaRoutes } from './routes/video-meta.ts';
-import type { BlobStore } from './storage/blob-store.ts';
-import { FsBlobStore } from './storage/fs-blob-store.ts';
 import type { MetadataRepo } from './storage/metadata-repo.ts';
-import { SqliteMetadataRepo } from './storage/sqlite-metadata-repo.ts';
+import { closeStorage, selectStorage, type StorageOverrides } from './storage/select.ts';
 import { ApiError } from '../shared/errors.ts';
 
-export interface ServerDeps {
+export interface ServerDeps extends StorageOverrides {
   /** Epoch ms; tests drive expiry and rate windows with a fake. */
   clock?: () => number;
-  blobStore?: BlobStore;
-  repo?: MetadataRepo;
   /** Where pino writes (default stdout). */
   logStream?: pino.DestinationStream;
-  /** Hashing of chunks and running video hashes (default: a worker thread). */
+  /** Hashing for the after-completion job (default: a worker thread). */
   sha256?: Sha256Service;
 }
 
@@ -79,9 +74,7 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
     frameworkErrors: (err, request, reply) => sendApiError(request, reply, err.code === 'FST_ERR_BAD_URL' ? new ApiError('validation_failed') : new ApiError('not_found')),
   });
 
-  const repo = deps.repo ?? new SqliteMetadataRepo(databaseFile(config.dataDir));
   const sha256 = deps.sha256 ?? new WorkerSha256({ onWorkerError: (err) => app.log.error({ event: 'hashing/worker-failed', err }) });
-  const blobs = deps.blobStore ?? new FsBlobStore(blobRoot(config.dataDir), sha256);
   let cachedUrl: string | null = config.publicUrl;
   const publicUrl = (): string => {
     if (cachedUrl) return cachedUrl;
@@ -90,59 +83,73 @@ export function buildServer(config: ServerConfig, deps: ServerDeps = {}): Fastif
     cachedUrl = derivePublicUrl(config.host, port);
     return cachedUrl;
   };
-  const ctx: IngestContext = {
-    config,
-    repo,
-    blobs,
-    assembler: new Assembler(repo, blobs, clock, app.log, sha256),
-    locks: new KeyedMutex(),
-    clock,
-    memory: new MemoryBudget(config.memoryBodyBytes, config.memoryBodyBytesPerUser),
-    log: app.log,
-    publicUrl,
-  };
-  app.decorate('outbox', { ctx, repo, sweep: () => sweepExpired(ctx) });
   app.decorateRequest('user', null);
-
   app.setErrorHandler(errorHandler);
   registerSecurityHeaders(app);
   // JSON is the only body the API takes besides raw chunks; a text/plain body is 415.
   app.removeContentTypeParser('text/plain');
-  app.addHook(
-    'onRequest',
-    makeAuthHook({
-      repo,
-      perUser: new RateLimiter(config.rateLimitPerMinute, 60_000, clock),
-      failuresPerIp: new RateLimiter(config.authFailuresPerMinute, 60_000, clock),
-      failuresPerCredential: new RateLimiter(config.authFailuresPerMinute, 60_000, clock),
-    }),
-  );
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode >= 500) return;
-    request.log.debug({ event: 'http/request', method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
-  });
 
-  registerVideoRoutes(app, ctx);
-  app.register(chunkRoutes, { ctx });
-  app.register(videoMetaRoutes, { ctx });
-  registerShareRoutes(app, ctx);
-  app.register(import('./openapi/route.ts'));
-  app.register(Object.assign(async (root: FastifyInstance) => registerStaticApp(root, config.staticDir), {
-    // Same effect as fastify-plugin: the static routes and the SPA not-found handler belong to the root.
-    [Symbol.for('skip-override')]: true,
-  }));
+  // Opening storage is async (a database connection, a bucket check): fastify waits for this
+  // plugin before `ready`. Skip-override (what fastify-plugin sets) keeps everything it
+  // registers — hooks, routes, the SPA not-found handler — on the root.
+  const withStorage = async (root: FastifyInstance) => {
+    const storage = await selectStorage(config, app.log, deps);
+    const ctx: IngestContext = {
+      config,
+      repo: storage.repo,
+      chunks: storage.chunks,
+      output: storage.output,
+      small: storage.small,
+      locker: storage.locker,
+      clock,
+      memory: new MemoryBudget(config.memoryBodyBytes, config.memoryBodyBytesPerUser),
+      log: app.log,
+      publicUrl,
+      sha256,
+    };
+    const repo = storage.repo;
+    let closing = false;
+    root.decorate('outbox', { ctx, repo, sweep: () => sweepExpired(ctx) });
+    root.addHook(
+      'onRequest',
+      makeAuthHook({
+        repo,
+        perUser: new RateLimiter(config.rateLimitPerMinute, 60_000, clock),
+        failuresPerIp: new RateLimiter(config.authFailuresPerMinute, 60_000, clock),
+        failuresPerCredential: new RateLimiter(config.authFailuresPerMinute, 60_000, clock),
+      }),
+    );
+    root.addHook('onResponse', async (request, reply) => {
+      // Closing: a request that was in flight when close began has finished; its keep-alive
+      // connection is closed now rather than after fastify's 72 s keepAliveTimeout
+      // (forceCloseConnections 'idle' only closes the connections idle when close starts).
+      if (closing) setImmediate(() => app.server.closeIdleConnections());
+      if (reply.statusCode >= 500) return;
+      request.log.debug({ event: 'http/request', method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
+    });
 
-  let stopSweeper: (() => void) | null = null;
-  app.addHook('onReady', async () => {
-    await recover(ctx);
-    stopSweeper = startSweeper(ctx);
-  });
-  app.addHook('onClose', async () => {
-    stopSweeper?.();
-    await ctx.locks.idle();
-    await blobs.close?.();
-    await sha256.close();
-    await repo.close();
-  });
+    registerVideoRoutes(root, ctx);
+    root.register(chunkRoutes, { ctx });
+    root.register(videoMetaRoutes, { ctx });
+    registerShareRoutes(root, ctx);
+    root.register(import('./openapi/route.ts'));
+    root.register(Object.assign(async (r: FastifyInstance) => registerStaticApp(r, config.staticDir), { [Symbol.for('skip-override')]: true }));
+
+    let stopSweeper: (() => void) | null = null;
+    root.addHook('onReady', async () => {
+      await startUp(ctx);
+      stopSweeper = startSweeper(ctx);
+    });
+    root.addHook('preClose', async () => {
+      closing = true;
+      await closeAfterCompletion(ctx);
+    });
+    root.addHook('onClose', async () => {
+      stopSweeper?.();
+      await sha256.close();
+      await closeStorage(storage);
+    });
+  };
+  app.register(Object.assign(withStorage, { [Symbol.for('skip-override')]: true }));
   return app;
 }

@@ -2,4 +2,3 @@
 import { join } from 'node:path';
 
 export const databaseFile = (dataDir: string) => join(dataDir, 'outbox.sqlite');
-export const blobRoot = (dataDir: string) => join(dataDir, 'blobs');

@@ -15,7 +15,8 @@ import { formatContentDigest } from '../../src/shared/digest.ts';
 import { ERRORS } from '../../src/shared/errors.ts';
 import { recordReliabilityCase, storedDuplicates } from '../support/reliability-report.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
-import { client, makeChunks, sha256, type Client } from '../server/helpers.ts';
+import { diskLayout } from '../support/stores.ts';
+import { chunksDigestOf, client, makeChunks, sha256, type Client } from '../server/helpers.ts';
 
 const SEED = 6_2025;
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 220);
@@ -55,8 +56,10 @@ async function expectNothingStored(videos = 1): Promise<void> {
   // A body still trickling in (the slowloris cases) holds its temp file until the body timeout:
   // nothing stored means "gone by then". A dead connection releases it at once
   // (hostile-small.test.ts checks within 1 s).
-  await expect.poll(() => readdirSync(join(server.dataDir, 'blobs', 'tmp')), { timeout: BODY_TIMEOUT_MS + 1_500, interval: 50 }).toEqual([]);
-  expect(readdirSync(join(server.dataDir, 'blobs', 'videos'))).toEqual([]);
+  await expect.poll(() => readdirSync(join(server.dataDir, 'tmp', 'incoming')), { timeout: BODY_TIMEOUT_MS + 1_500, interval: 50 }).toEqual([]);
+  // Neither a chunk object nor an output (the embedded default's disk layout).
+  expect(readdirSync(diskLayout(server.dataDir).chunksRoot)).toEqual([]);
+  expect(readdirSync(diskLayout(server.dataDir).outputsRoot)).toEqual([]);
 }
 
 /** One raw HTTP/1.1 exchange; resolves with whatever came back when the server closed (or after `ms`). */
@@ -240,7 +243,7 @@ describe('lying Content-Length and slow bodies (raw sockets)', () => {
     const chunks = makeChunks(3, 1000);
     for (let i = 0; i < 3; i++) expect((await c.chunk(other, i, chunks[i]!)).status).toBe(201);
     const whole = Buffer.concat(chunks);
-    expect((await c.finalize({ sessionId: other, totalChunks: 3 })).json).toMatchObject({ status: 'complete', sha256: sha256(whole) });
+    expect((await c.finalize({ sessionId: other, totalChunks: 3 })).json).toMatchObject({ status: 'complete', size: whole.length, chunksDigest: await chunksDigestOf(chunks) });
     const served = (await c.file(other)).bytes;
     const duplicatesStored = storedDuplicates((await c.status(other)).json, whole.length);
     expect(duplicatesStored).toBe(0);
@@ -248,7 +251,7 @@ describe('lying Content-Length and slow bodies (raw sockets)', () => {
     expect(statusOf(reply)).toBe(408);
     expectCatalogue4xx(408, jsonOf(reply), 'slowloris');
     expect((await c.status(id)).json.receivedChunks).toBe(0);
-    expect(readdirSync(join(server.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    expect(readdirSync(join(server.dataDir, 'tmp', 'incoming'))).toEqual([]);
     expect((await c.remove(other)).status).toBe(204);
     await expectNothingStored();
 
@@ -261,7 +264,7 @@ describe('lying Content-Length and slow bodies (raw sockets)', () => {
       duplicatesStored,
       sha256Match: sha256(served) === sha256(whole),
       durationMs: Date.now() - suiteStarted,
-      notes: 'every answer a catalogue 4xx; nothing stored (status, list, blobs/tmp, blobs/videos checked); a normal upload completed during the slowloris',
+      notes: 'every answer a catalogue 4xx; nothing stored (status, list, receive dir, chunk objects and outputs checked); a normal upload completed during the slowloris',
       env: { HOSTILE_RUNS: String(RUNS) },
     });
   }, 20_000);

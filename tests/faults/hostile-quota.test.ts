@@ -14,6 +14,7 @@ import { addUser } from '../../src/server/users.ts';
 import { MeResponse, ROUTES } from '../../src/shared/api.ts';
 import { formatContentDigest } from '../../src/shared/digest.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
+import { diskLayout } from '../support/stores.ts';
 import { client, sha256, type Client } from '../server/helpers.ts';
 
 const CHUNK = 3000;
@@ -30,9 +31,10 @@ async function start(env: Record<string, string>): Promise<TestServer> {
   return server;
 }
 
+/** The video's chunk objects in the embedded default's disk layout. */
 function chunkFiles(s: TestServer, videoId: string): string[] {
-  const dir = join(s.dataDir, 'blobs', 'videos', videoId);
-  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.chunk')) : [];
+  const dir = diskLayout(s.dataDir).chunkDir(videoId);
+  return existsSync(dir) ? readdirSync(dir) : [];
 }
 
 /** A chunk sent with chunked transfer coding: no Content-Length, so only the commit can refuse it. */
@@ -63,7 +65,7 @@ describe('per-user storage quota', () => {
     expect((await ann.status(a2)).json).toMatchObject({ receivedChunks: 0, bytes: 0 });
     expect(chunkFiles(s, a1)).toEqual([]);
     expect(chunkFiles(s, a2)).toEqual([]);
-    await expect.poll(() => readdirSync(join(s.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    await expect.poll(() => readdirSync(join(s.dataDir, 'tmp', 'incoming'))).toEqual([]);
 
     const me = MeResponse.parse((await ann.me()).json);
     expect(me.usage).toEqual({ bytes: 9000, openSessions: 2 });

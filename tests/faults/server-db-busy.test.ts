@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseFile } from '../../src/server/paths.ts';
 import { recordReliabilityCase } from '../support/reliability-report.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
-import { client, makeChunks, sha256, type Answer, type Client } from '../server/helpers.ts';
+import { chunksDigestOf, client, makeChunks, sha256, type Answer, type Client } from '../server/helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let server: TestServer;
@@ -62,7 +62,7 @@ describe('database locked by another process', () => {
     expectWaitedOrUnavailable(answers[2], [201]);
     expect(answers[3].status).toBe(200);
     for (let i = 0; i < 3; i++) expect([200, 201]).toContain((await c.chunk(id, i, chunks[i]!)).status);
-    expect((await c.finalize({ sessionId: id, totalChunks: 3 })).json).toMatchObject({ status: 'complete', sha256: sha256(Buffer.concat(chunks)) });
+    expect((await c.finalize({ sessionId: id, totalChunks: 3 })).json).toMatchObject({ status: 'complete', size: Buffer.concat(chunks).length, chunksDigest: await chunksDigestOf(chunks) });
   });
 
   it('answers 503 with Retry-After (never 500) when the lock outlasts busy_timeout, and recovers', async () => {
@@ -77,7 +77,7 @@ describe('database locked by another process', () => {
 
     for (let i = 0; i < chunks.length; i++) expect([200, 201]).toContain((await c.chunk(id, i, chunks[i]!)).status);
     const whole = Buffer.concat(chunks);
-    expect((await c.finalize({ sessionId: id, totalChunks: 4 })).json).toMatchObject({ status: 'complete', sha256: sha256(whole) });
+    expect((await c.finalize({ sessionId: id, totalChunks: 4 })).json).toMatchObject({ status: 'complete', size: whole.length, chunksDigest: await chunksDigestOf(chunks) });
     const file = (await c.file(id)).bytes;
     expect(file.equals(whole)).toBe(true);
     recordReliabilityCase({

@@ -1,55 +1,50 @@
 /**
- * Disk full: the whole data directory (SQLite and blobs) lives on a 2 MiB
+ * Disk full: the whole data directory (SQLite, chunk objects, outputs) lives on a 2 MiB
  * tmpfs that also holds a ballast file. Chunks are uploaded until the disk is full:
  * every answer is 201 or 507 `insufficient_storage` (never 500), a refused chunk leaves nothing
- * behind (no temp file, no chunk file, status unchanged), and once the ballast is removed
- * (space returns) the rest uploads and the video completes with the right SHA-256.
+ * behind (no temp file, no chunk object, status unchanged), and once the ballast is removed
+ * (space returns) the rest uploads and the video completes byte-identical.
  *
- * Mounting needs root; where `mount` fails, the same scenario runs with an injected ENOSPC
- * raised by the request body mid-stream, which drives the blob store's real clean-up path.
- * tests/server/limits.test.ts already covers an ENOSPC thrown before any byte is written.
+ * Mounting needs root; where `mount` fails, the same scenario runs with stores that answer
+ * `insufficient_storage` once `full` is set (what each store maps ENOSPC to; the stores' own
+ * clean-up on ENOSPC is tests/server/disk-full.test.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
-import { blobRoot } from '../../src/server/paths.ts';
-import type { StageOptions, StagedChunk } from '../../src/server/storage/blob-store.ts';
-import { FsBlobStore } from '../../src/server/storage/fs-blob-store.ts';
+import type { ServerDeps } from '../../src/server/app.ts';
 import { addUser } from '../../src/server/users.ts';
+import { ApiError } from '../../src/shared/errors.ts';
 import { fromRanges } from '../../src/shared/ranges.ts';
 import { recordReliabilityCase } from '../support/reliability-report.ts';
-import { client, makeChunks, sha256, type Client } from '../server/helpers.ts';
+import { diskStores, intercept } from '../support/stores.ts';
+import { chunksDigestOf, client, makeChunks, sha256, type Client } from '../server/helpers.ts';
 import type { FastifyInstance } from 'fastify';
 
 const CHUNK = 96 * 1024;
 const N = 12;
 
-/** Used only where tmpfs cannot be mounted: runs out of "space" once `full` is set. */
-class InjectedFullStore extends FsBlobStore {
-  full = false;
-  override stageChunk(videoId: string, index: number, body: Readable, opts: StageOptions): Promise<StagedChunk> {
-    if (!this.full) return super.stageChunk(videoId, index, body, opts);
-    let seen = 0;
-    const failing = new Transform({
-      transform(buf: Buffer, _enc, cb) {
-        seen += buf.length;
-        if (seen > 1024) cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
-        else cb(null, buf);
-      },
-    });
-    body.pipe(failing);
-    return super.stageChunk(videoId, index, failing, opts);
-  }
+/** Used only where tmpfs cannot be mounted: the stores run out of "space" while `full` is set. */
+const injected = { full: false };
+
+async function injectedFullStores(dataDir: string): Promise<ServerDeps> {
+  const stores = await diskStores(dataDir);
+  const refuse = () => Promise.reject(new ApiError('insufficient_storage'));
+  return {
+    stores: {
+      ...stores,
+      chunks: intercept(stores.chunks, { put: (ref, body) => (injected.full ? refuse() : stores.chunks.put(ref, body)) }),
+      output: intercept(stores.output, { write: (h, seg, bytes) => (injected.full ? refuse() : stores.output.write(h, seg, bytes)) }),
+    },
+  };
 }
 
 let mountDir: string;
 let mounted = false;
-let injected: InjectedFullStore | null = null;
 let app: FastifyInstance;
 let c: Client;
 const ballast = () => join(mountDir, 'ballast');
@@ -65,8 +60,7 @@ beforeAll(async () => {
   }
   const dataDir = join(mountDir, 'data');
   const config = loadConfig({ LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'silent', OUTBOX_DATA_DIR: dataDir, OUTBOX_STATIC_DIR: join(mountDir, 'no-build') });
-  if (!mounted) injected = new InjectedFullStore(blobRoot(dataDir));
-  app = buildServer(config, injected ? { blobStore: injected } : {});
+  app = buildServer(config, mounted ? {} : await injectedFullStores(dataDir));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { token } = await addUser(app.outbox.repo, 'full', Date.now());
   c = client(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, token);
@@ -83,21 +77,20 @@ describe('disk full', () => {
     const started = Date.now();
     const chunks = makeChunks(N, CHUNK);
     const id = (await c.init()).json.sessionId as string;
-    const videoDir = join(mountDir, 'data', 'blobs', 'videos', id);
-    const tmpDir = join(mountDir, 'data', 'blobs', 'tmp');
+    const tmpDir = join(mountDir, 'data', 'tmp', 'incoming');
 
     let refusedAt = -1;
     const answers: number[] = [];
     for (let i = 0; i < N; i++) {
-      if (injected && i === 4) injected.full = true;
+      if (!mounted && i === 4) injected.full = true;
       const before = (await c.status(id)).json;
       const a = await c.chunk(id, i, chunks[i]!);
       answers.push(a.status);
       if (a.status === 201) continue;
       expect({ status: a.status, code: a.json?.error?.code }).toEqual({ status: 507, code: 'insufficient_storage' });
-      // Nothing half-written kept: no temp, no chunk file for this index, status unchanged.
+      // Nothing half-written kept: no temp, no chunk object for this index, status unchanged.
       expect(readdirSync(tmpDir)).toEqual([]);
-      expect(existsSync(join(videoDir, `${i}.chunk`))).toBe(false);
+      await expect(app.outbox.ctx.chunks.get({ videoId: id, index: i, sha256: sha256(chunks[i]!) })).rejects.toMatchObject({ code: 'not_found' });
       const after = (await c.status(id)).json;
       expect(after.chunks).toEqual(before.chunks);
       expect(after.bytes).toBe(before.bytes);
@@ -111,7 +104,7 @@ describe('disk full', () => {
 
     // Space returns.
     if (mounted) rmSync(ballast());
-    if (injected) injected.full = false;
+    injected.full = false;
     const held = new Set(fromRanges((await c.status(id)).json.chunks));
     for (let i = 0; i < N; i++) {
       if (held.has(i)) continue;
@@ -120,7 +113,7 @@ describe('disk full', () => {
     }
     const whole = Buffer.concat(chunks);
     const fin = await c.finalize({ sessionId: id, totalChunks: N });
-    expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, sha256: sha256(whole) });
+    expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, chunksDigest: await chunksDigestOf(chunks) });
     const file = (await c.file(id)).bytes;
     expect(file.equals(whole)).toBe(true);
     expect(readdirSync(tmpDir)).toEqual([]);
@@ -134,7 +127,7 @@ describe('disk full', () => {
       duplicatesStored: file.length > whole.length ? 1 : 0,
       sha256Match: sha256(file) === sha256(whole),
       durationMs: Date.now() - started,
-      notes: `first 507 at chunk ${refusedAt} of ${N} (${CHUNK / 1024} KiB each); no temp or chunk file left; status unchanged`,
+      notes: `first 507 at chunk ${refusedAt} of ${N} (${CHUNK / 1024} KiB each); no temp file or chunk object left; status unchanged`,
     });
   });
 });

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRanges } from '../../src/shared/ranges.ts';
 import { mulberry32 } from '../support/fault-proxy.ts';
 import { recordReliabilityCase } from '../support/reliability-report.ts';
-import { client, sha256 } from '../server/helpers.ts';
+import { chunksDigestOf, client, sha256 } from '../server/helpers.ts';
 import { bundleServer, startServerChild, type ServerChild } from './support/server-child.ts';
 
 const KILLS = Number(process.env.FAULT_KILLS ?? 50);
@@ -33,7 +33,7 @@ interface Recording {
   /** Indices the server promised to hold (a 2xx answer, or listed by status). */
   confirmed: Set<number>;
   /** Set once the server answered finalize `complete`. */
-  completeSha: string | null;
+  completeDigest: string | null;
 }
 
 const SEED = Number(process.env.FAULT_SEED ?? 20251125);
@@ -68,15 +68,15 @@ afterAll(async () => {
 async function newRecording(): Promise<Recording> {
   const r = await client(server.url, token).init();
   expect(r.status).toBe(201);
-  return { id: r.json.sessionId, chunks: makeRecordingBytes(), confirmed: new Set(), completeSha: null };
+  return { id: r.json.sessionId, chunks: makeRecordingBytes(), confirmed: new Set(), completeDigest: null };
 }
 
 /** Checks the server's promises after a restart and returns which indices it holds. */
 async function checkPromises(rec: Recording): Promise<Set<number>> {
   const st = (await client(server.url, token).status(rec.id)).json;
-  if (rec.completeSha !== null) {
+  if (rec.completeDigest !== null) {
     expect(st.state).toBe('complete');
-    expect(st.sha256).toBe(rec.completeSha);
+    expect(st.chunksDigest).toBe(rec.completeDigest);
   }
   const held = new Set(fromRanges(st.chunks));
   const lost = [...rec.confirmed].filter((i) => !held.has(i));
@@ -85,7 +85,7 @@ async function checkPromises(rec: Recording): Promise<Set<number>> {
     expect(i).toBeLessThan(CHUNKS_PER_VIDEO);
     rec.confirmed.add(i);
   }
-  if (st.state === 'complete') rec.completeSha = st.sha256;
+  if (st.state === 'complete') rec.completeDigest = st.chunksDigest;
   return held;
 }
 
@@ -107,7 +107,7 @@ function runTasks(tasks: Task[], inFlight: { n: number }): Promise<void> {
         } else {
           const a = await c.finalize({ sessionId: t.rec.id, totalChunks: CHUNKS_PER_VIDEO });
           if (a.status !== 200) throw new Error(`finalize answered ${a.status} ${JSON.stringify(a.json)}`);
-          if (a.json.status === 'complete') t.rec.completeSha = a.json.sha256;
+          if (a.json.status === 'complete') t.rec.completeDigest = a.json.chunksDigest;
         }
       } catch (err) {
         // The kill resets the connection (fetch rejects with a TypeError); any HTTP answer is real.
@@ -167,7 +167,7 @@ describe('kill -9 soak', () => {
       await server.start();
       restartMs += Date.now() - t0;
       for (const rec of active) await checkPromises(rec);
-      active = active.filter((r) => r.completeSha === null);
+      active = active.filter((r) => r.completeDigest === null);
     }
 
     // Drain without faults: upload what status says is missing, finalize, verify every byte.
@@ -181,7 +181,7 @@ describe('kill -9 soak', () => {
       for (const i of rec.chunks.keys()) if (!held.has(i)) expect((await c.chunk(rec.id, i, rec.chunks[i]!)).status).toBe(201);
       const fin = await c.finalize({ sessionId: rec.id, totalChunks: CHUNKS_PER_VIDEO });
       const whole = Buffer.concat(rec.chunks);
-      expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, sha256: sha256(whole), partial: false });
+      expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, chunksDigest: await chunksDigestOf(rec.chunks), partial: false });
       const file = (await c.file(rec.id)).bytes;
       bytesRecorded += whole.length;
       bytesStored += file.length;
@@ -190,7 +190,7 @@ describe('kill -9 soak', () => {
       allMatch &&= match;
       expect(match, `video ${rec.id} differs from what was recorded`).toBe(true);
     }
-    expect(readdirSync(join(dataDir, 'blobs', 'tmp'))).toEqual([]);
+    expect(readdirSync(join(dataDir, 'tmp', 'incoming'))).toEqual([]);
     // Every kill happened while the server was running; most while requests were in flight.
     expect(server.starts).toBe(KILLS + 1);
     expect(killsDuringRequests).toBeGreaterThan(KILLS / 2);

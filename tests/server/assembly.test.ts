@@ -1,47 +1,41 @@
 /**
- * Incremental assembly: a 600-chunk session's finalize does O(tail) work. Measured by an
- * instrumented BlobStore counting appends (calls and bytes) during the finalize request — not by
- * time. If assembly were deferred to finalize, it would append all 600 chunks there.
+ * Incremental assembly: a 600-chunk session's finalize does O(tail) work. Measured by the output
+ * writer's `write` calls (segments and bytes) during the finalize request — not by time. If
+ * assembly were deferred to finalize, it would write all 600 chunks there.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
-import { blobRoot } from '../../src/server/paths.ts';
-import { FsBlobStore } from '../../src/server/storage/fs-blob-store.ts';
 import { addUser } from '../../src/server/users.ts';
+import { chunksDigestHex } from '../../src/shared/chunks-digest.ts';
+import { diskStores, intercept } from '../support/stores.ts';
 import { client, makeChunks, sha256, type Client } from './helpers.ts';
 
-class CountingBlobStore extends FsBlobStore {
-  appends = 0;
-  appendedBytes = 0;
-  override async appendChunkToAssembled(videoId: string, index: number, onBytes: (buf: Buffer) => void): Promise<number> {
-    const n = await super.appendChunkToAssembled(videoId, index, onBytes);
-    this.appends++;
-    this.appendedBytes += n;
-    return n;
-  }
-  // The in-order fast path appends verified in-memory bytes; it counts the same.
-  override async appendToAssembled(videoId: string, index: number, bytes: readonly Buffer[], at: number, sha: string): Promise<void> {
-    await super.appendToAssembled(videoId, index, bytes, at, sha);
-    this.appends++;
-    this.appendedBytes += bytes.reduce((n, b) => n + b.length, 0);
-  }
-}
+/** Chunks written into the output (one segment per chunk on disk) and their bytes, on either path. */
+const store = { appends: 0, appendedBytes: 0 };
+const digestOf = (chunks: Buffer[]) => chunksDigestHex(chunks.map((b) => sha256(b)));
 
 const N = Number(process.env.OUTBOX_ASSEMBLY_CHUNKS ?? 600);
 let app: FastifyInstance;
-let store: CountingBlobStore;
 let c: Client;
 let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'outbox-assembly-'));
-  store = new CountingBlobStore(blobRoot(dataDir));
-  app = buildServer(loadConfig({ LOG_LEVEL: 'warn', OUTBOX_DATA_DIR: dataDir }), { blobStore: store });
+  const stores = await diskStores(dataDir);
+  const output = intercept(stores.output, {
+    write: async (h, seg, bytes) => {
+      const receipt = await stores.output.write(h, seg, bytes);
+      store.appends += seg.end - seg.first;
+      store.appendedBytes += bytes.reduce((n, b) => n + b.length, 0);
+      return receipt;
+    },
+  });
+  app = buildServer(loadConfig({ LOG_LEVEL: 'warn', OUTBOX_DATA_DIR: dataDir }), { stores: { ...stores, output } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   c = client(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, (await addUser(app.outbox.repo, 'asm', Date.now())).token);
 });
@@ -77,12 +71,13 @@ describe('incremental assembly', () => {
     expect(before.appends).toBe(N);
     const st = (await c.status(id)).json;
     expect(st.assembledChunks).toBe(N);
-    // Assembled chunks' files are gone; only the assembled file remains.
-    expect(readdirSync(join(dataDir, 'blobs', 'videos', id))).toEqual(['assembled']);
+    // No chunk object is left once its bytes are in the output.
+    for (let i = 0; i < N; i++) await expect(app.outbox.ctx.chunks.get({ videoId: id, index: i, sha256: sha256(chunks[i]!) })).rejects.toMatchObject({ code: 'not_found' });
 
     const fin = await c.finalize({ sessionId: id, totalChunks: N });
     const whole = Buffer.concat(chunks);
-    expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, sha256: sha256(whole) });
+    expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, chunksDigest: await digestOf(chunks) });
+    expect(sha256((await c.file(id)).bytes)).toBe(sha256(whole));
     expect(store.appends - before.appends).toBe(0);
     expect(store.appendedBytes - before.bytes).toBe(0);
     expect(store.appendedBytes).toBe(whole.length);
@@ -100,7 +95,8 @@ describe('incremental assembly', () => {
     expect(store.appends - before).toBe(5);
     const beforeFinal = store.appends;
     const fin2 = await c.finalize({ sessionId: id, totalChunks: 50 });
-    expect(fin2.json).toMatchObject({ status: 'complete', sha256: sha256(Buffer.concat(chunks)) });
+    expect(fin2.json).toMatchObject({ status: 'complete', chunksDigest: await digestOf(chunks) });
+    expect(sha256((await c.file(id)).bytes)).toBe(sha256(Buffer.concat(chunks)));
     expect(store.appends).toBe(beforeFinal);
   });
 });

@@ -27,7 +27,7 @@ function expectError(a: Answer, status: number, code: string): void {
 async function nothingStored(): Promise<void> {
   const st = (await c.status(id)).json;
   expect(st.receivedChunks).toBe(0);
-  expect(readdirSync(join(server.dataDir, 'blobs', 'tmp'))).toEqual([]);
+  expect(readdirSync(join(server.dataDir, 'tmp', 'incoming'))).toEqual([]);
 }
 
 describe('chunk upload refuses', () => {

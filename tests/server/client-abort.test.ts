@@ -42,7 +42,7 @@ describe('client aborts', () => {
     expect(logs.filter((l) => l.includes('http/internal-error'))).toEqual([]);
     expect(logs.some((l) => l.includes('"code":"client_aborted"'))).toBe(true);
     expect((await c.status(id)).json.receivedChunks).toBe(0);
-    expect(readdirSync(join(dataDir, 'blobs', 'tmp'))).toEqual([]);
+    expect(readdirSync(join(dataDir, 'tmp', 'incoming'))).toEqual([]);
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRanges } from '../../src/shared/ranges.ts';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
-import { client, makeChunks, sha256, shuffle } from './helpers.ts';
+import { chunksDigestOf, client, makeChunks, sha256, shuffle } from './helpers.ts';
 
 const KILLS = Number(process.env.OUTBOX_CRASH_KILLS ?? 3);
 const N = 30;
@@ -71,9 +71,9 @@ describe('crash safety', () => {
     for (const i of held) expect((await c.chunk(id, i, chunks[i]!)).status).toBe(200);
     const fin = await c.finalize({ sessionId: id, totalChunks: N });
     const whole = Buffer.concat(chunks);
-    expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, sha256: sha256(whole) });
+    expect(fin.json).toMatchObject({ status: 'complete', size: whole.length, chunksDigest: await chunksDigestOf(chunks) });
     expect(sha256((await c.file(id)).bytes)).toBe(sha256(whole));
-    expect(server.output()).toContain('"event":"recovery/done"');
+    expect(server.output()).toContain('"event":"start-up/done"');
   });
 
   it('shuts down gracefully on SIGTERM and comes back with its data', async () => {

@@ -1,7 +1,8 @@
 /** Per-user isolation: another user's ids are 404 not_found on every endpoint, and nothing leaks. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
-import { client, makeChunks, sha256, uploadAll, type Client } from './helpers.ts';
+import { chunksDigestOf, client, makeChunks, sha256, uploadAll, type Client } from './helpers.ts';
+import { settledStatus } from './settled.ts';
 
 let server: TestServer;
 let owner: Client;
@@ -46,8 +47,8 @@ describe("another user's session or video", () => {
   it('is left untouched by those attempts', async () => {
     const open = (await owner.status(openId)).json;
     expect(open).toMatchObject({ state: 'open', receivedChunks: 1, totalChunks: null });
-    const done = (await owner.status(doneId)).json;
-    expect(done).toMatchObject({ state: 'complete', sha256: sha256(Buffer.concat(chunks)) });
+    const done = await settledStatus(owner, doneId);
+    expect(done).toMatchObject({ state: 'complete', sha256: sha256(Buffer.concat(chunks)), chunksDigest: await chunksDigestOf(chunks) });
   });
 
   it('cannot be claimed by re-using its recordingId', async () => {

@@ -8,7 +8,8 @@ import { addUser } from '../../src/server/users.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { client, makeChunks, uploadAll, type Client } from './helpers.ts';
+import { diskLayout } from '../support/stores.ts';
+import { client, makeChunks, sha256, uploadAll, type Client } from './helpers.ts';
 
 const TTL = 60_000;
 let now = Date.UTC(2030, 0, 1);
@@ -38,8 +39,9 @@ describe('expiry', () => {
     const done = (await c.init()).json.sessionId as string;
     await uploadAll(c, done, chunks);
     await c.finalize({ sessionId: done, totalChunks: 4 });
-    const videoDir = (id: string) => join(dataDir, 'blobs', 'videos', id);
-    expect(readdirSync(videoDir(idle)).sort()).toEqual(['2.chunk', 'assembled']);
+    const { output, chunkDir } = diskLayout(dataDir);
+    expect(existsSync(output(idle))).toBe(true);
+    expect(readdirSync(chunkDir(idle))).toEqual([`2-${sha256(chunks[2]!)}`]);
 
     now += TTL - 1_000;
     await uploadAll(c, active, chunks, [2]);
@@ -47,8 +49,9 @@ describe('expiry', () => {
 
     now += 2_000;
     expect(await app.outbox.sweep()).toBe(1);
-    expect(existsSync(videoDir(idle))).toBe(false);
-    expect(existsSync(videoDir(active))).toBe(true);
+    expect(existsSync(output(idle))).toBe(false);
+    expect(existsSync(chunkDir(idle))).toBe(false);
+    expect(readdirSync(chunkDir(active))).toHaveLength(2);
     expect((await c.status(idle)).json).toMatchObject({ state: 'expired', receivedChunks: 0, chunks: [] });
     expect((await c.status(done)).json.state).toBe('complete');
     expect((await c.file(done)).status).toBe(200);

@@ -34,7 +34,7 @@ function expectClientError(a: Answer): void {
 async function expectNothingStored(): Promise<void> {
   expect((await c.status(id)).json.receivedChunks).toBe(0);
   expect((await c.list()).json.videos).toHaveLength(1);
-  expect(readdirSync(join(server.dataDir, 'blobs', 'tmp'))).toEqual([]);
+  expect(readdirSync(join(server.dataDir, 'tmp', 'incoming'))).toEqual([]);
 }
 
 const junkString = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }));

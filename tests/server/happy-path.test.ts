@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FinalizeResponse, VideoList, VideoStatus } from '../../src/shared/api.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
-import { client, makeChunks, sha256, shuffle, type Client } from './helpers.ts';
+import { chunksDigestOf, client, makeChunks, sha256, shuffle, type Client } from './helpers.ts';
+import { settledStatus } from './settled.ts';
 
 let server: TestServer;
 let c: Client;
@@ -33,7 +34,7 @@ describe('a whole recording', () => {
 
     const fin = FinalizeResponse.parse((await c.finalize({ sessionId: id, totalChunks: 30, uploadedChunks: 30 })).json);
     const whole = Buffer.concat(chunks);
-    expect(fin).toMatchObject({ status: 'complete', size: whole.length, sha256: sha256(whole), partial: false, missing: [] });
+    expect(fin).toMatchObject({ status: 'complete', size: whole.length, chunksDigest: await chunksDigestOf(chunks), sha256: null, partial: false, missing: [] });
     if (fin.status !== 'complete') throw new Error('unreachable');
     expect(fin.shareUrl).toBe(status0.shareUrl);
     expect(fin.videoUrl).toBe(`${server.url}/api/v1/videos/${id}/file`);
@@ -45,8 +46,8 @@ describe('a whole recording', () => {
     expect(file.headers.get('content-disposition')).toBe('inline; filename="Demo take.webm"');
     expect(sha256(file.bytes)).toBe(sha256(whole));
 
-    const st = VideoStatus.parse((await c.status(id)).json);
-    expect(st).toMatchObject({ state: 'complete', chunks: [[0, 29]], receivedChunks: 30, assembledChunks: 30, bytes: whole.length, sha256: sha256(whole), totalChunks: 30 });
+    const st = VideoStatus.parse(await settledStatus(c, id));
+    expect(st).toMatchObject({ state: 'complete', chunks: [[0, 29]], receivedChunks: 30, assembledChunks: 30, bytes: whole.length, sha256: sha256(whole), chunksDigest: await chunksDigestOf(chunks), totalChunks: 30 });
   });
 
   it('serves byte ranges (206) and refuses unsatisfiable ones (416)', async () => {

@@ -91,3 +91,10 @@ export async function uploadAll(c: Client, sessionId: string, chunks: Buffer[], 
     if (r.status !== 201 && r.status !== 200) throw new Error(`chunk ${i}: ${r.status} ${JSON.stringify(r.json)}`);
   }
 }
+
+/** The chunks digest a client computes from its chunks (src/shared/chunks-digest.ts). */
+export async function chunksDigestOf(chunks: readonly Uint8Array[]): Promise<string> {
+  const { chunksDigestHex } = await import('../../src/shared/chunks-digest.ts');
+  return chunksDigestHex(chunks.map((b) => sha256(b)));
+}
+

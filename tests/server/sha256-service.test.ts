@@ -13,7 +13,8 @@ import { loadConfig } from '../../src/server/config.ts';
 import { InlineSha256 } from '../../src/server/hashing/inline-sha256.ts';
 import { WorkerSha256 } from '../../src/server/hashing/worker-sha256.ts';
 import { addUser } from '../../src/server/users.ts';
-import { client, makeChunks, sha256 } from './helpers.ts';
+import { chunksDigestOf, client, makeChunks, sha256 } from './helpers.ts';
+import { settledStatus } from './settled.ts';
 import { runSha256ServiceContract } from './sha256-service.contract.ts';
 
 runSha256ServiceContract('InlineSha256', () => new InlineSha256());
@@ -56,8 +57,8 @@ describe('WorkerSha256 whose thread cannot start', () => {
   });
 });
 
-describe('the server with a worker that loses its running hashes mid-recording', () => {
-  it('rebuilds the video hash from the assembled file and finalizes with the right SHA-256', async () => {
+describe('the server with a hash worker that dies mid-recording', () => {
+  it('still ingests (chunks are hashed while received) and records the right SHA-256 after completion', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'outbox-hash-worker-'));
     dirs.push(dataDir);
     const hashes = new WorkerSha256();
@@ -69,10 +70,12 @@ describe('the server with a worker that loses its running hashes mid-recording',
       const id = (await c.init()).json.sessionId as string;
       const chunks = makeChunks(6, 100_000);
       for (let i = 0; i < 3; i++) expect((await c.chunk(id, i, chunks[i]!)).status).toBe(201);
-      await hashes.close(); // the worker dies holding the hash of chunks 0–2
+      await hashes.close(); // the worker dies mid-recording
       for (let i = 3; i < 6; i++) expect((await c.chunk(id, i, chunks[i]!)).status).toBe(201);
       const fin = await c.finalize({ sessionId: id, totalChunks: 6 });
-      expect(fin.json).toMatchObject({ status: 'complete', sha256: sha256(Buffer.concat(chunks)) });
+      expect(fin.json).toMatchObject({ status: 'complete', chunksDigest: await chunksDigestOf(chunks) });
+      // The after-completion job hashes the recorded bytes on the service (a new worker).
+      expect((await settledStatus(c, id)).sha256).toBe(sha256(Buffer.concat(chunks)));
     } finally {
       await app.close();
     }

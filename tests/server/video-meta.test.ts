@@ -4,6 +4,7 @@ import { ROUTES } from '../../src/shared/api.ts';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
 import { cutStream, liveWebm } from '../support/webm-fixtures.ts';
 import { client, uploadAll, type Client } from './helpers.ts';
+import { settledStatus } from './settled.ts';
 
 let server: TestServer;
 let c: Client;
@@ -92,6 +93,8 @@ describe('share page', () => {
   it('has the title (escaped), duration, poster, download and Open Graph / Twitter tags', async () => {
     const { id, shareUrl } = await completeVideo();
     await send(c, 'PUT', ROUTES.poster(id), JPEG, 'image/jpeg');
+    // The duration is known once the after-completion job has read the recording.
+    await settledStatus(c, id);
     const html = await (await fetch(shareUrl)).text();
     const shareId = shareUrl.split('/').at(-1)!;
     expect(html).toContain('<title>Demo &#60;b&#62;&#34;x&#34;&#60;/b&#62;</title>');

@@ -1,11 +1,13 @@
 /**
  * Expires open sessions with no activity for `sessionTtlMs`, and those older than
  * `sessionMaxAgeMs` however active (a client trickling chunks could otherwise keep a session,
- * and its quota, open for ever), and removes their bytes (DESIGN.md "Abandoned sessions expire"). The record stays, in state `expired`, so a late
- * client gets 410 `session_expired` instead of a puzzling 404.
- * Metadata first, bytes second: a crash in between leaves files that recovery removes.
+ * and its quota, open for ever), and removes their bytes (DESIGN.md "Abandoned sessions expire"):
+ * an S3 output's multipart upload is aborted and its chunk objects deleted. The record stays, in
+ * state `expired`, so a late client gets 410 `session_expired` instead of a puzzling 404.
+ * Any node may sweep: each video is expired under its lock, after a re-read.
  */
 import type { IngestContext } from './context.ts';
+import { removeVideoBytes } from './video-removal.ts';
 
 export async function sweepExpired(ctx: IngestContext): Promise<number> {
   const now = ctx.clock();
@@ -14,12 +16,11 @@ export async function sweepExpired(ctx: IngestContext): Promise<number> {
   const idle = await ctx.repo.listIdleOpenVideos(cutoff, bornBefore);
   let expired = 0;
   for (const candidate of idle) {
-    await ctx.locks.run(candidate.id, async () => {
+    await ctx.locker.withLock(candidate.id, async () => {
       const video = await ctx.repo.getVideo(candidate.id);
       if (!video || video.state !== 'open' || (video.updatedAt >= cutoff && video.createdAt >= bornBefore)) return;
+      await removeVideoBytes(ctx, video);
       await ctx.repo.expireVideo(video.id, ctx.clock());
-      ctx.assembler.forget(video.id);
-      await ctx.blobs.deleteVideo(video.id);
       expired++;
       ctx.log.info({ event: 'video/expired', videoId: video.id, idleMs: ctx.clock() - video.updatedAt, ageMs: ctx.clock() - video.createdAt });
     });

@@ -8,6 +8,7 @@ import { isServerId, newId } from '../ids.ts';
 import type { User, VideoCursor, VideoRecord } from '../storage/metadata-repo.ts';
 import type { IngestContext } from './context.ts';
 import { toVideoStatus } from './video-status.ts';
+import { removeVideoBytes } from './video-removal.ts';
 
 /** The user's video or 404 `not_found` — never a hint that someone else's exists. */
 export async function ownedVideo(ctx: IngestContext, user: User, id: string): Promise<VideoRecord> {
@@ -17,7 +18,8 @@ export async function ownedVideo(ctx: IngestContext, user: User, id: string): Pr
   return video;
 }
 
-export async function statusOf(ctx: IngestContext, video: VideoRecord): Promise<VideoStatus> {
+/** The wire VideoStatus of a stored video (its chunk rows give the held ranges). */
+export async function loadVideoStatus(ctx: IngestContext, video: VideoRecord): Promise<VideoStatus> {
   return toVideoStatus(video, await ctx.repo.listChunks(video.id), ctx.publicUrl());
 }
 
@@ -33,7 +35,7 @@ export async function initVideo(ctx: IngestContext, user: User, req: InitRequest
     now: ctx.clock(),
   }, ctx.config.maxOpenSessions);
   if (created) ctx.log.info({ event: 'video/created', videoId: video.id, userId: user.id });
-  return { created, status: await statusOf(ctx, video) };
+  return { created, status: await loadVideoStatus(ctx, video) };
 }
 
 /** One page of the user's videos, newest first; `cursor` is the previous page's `nextCursor`. */
@@ -44,7 +46,7 @@ export async function listVideos(ctx: IngestContext, user: User, limit: number, 
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    videos: await Promise.all(page.map((v) => statusOf(ctx, v))),
+    videos: await Promise.all(page.map((v) => loadVideoStatus(ctx, v))),
     nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
   };
 }
@@ -60,13 +62,17 @@ function decodeCursor(cursor: string): VideoCursor {
   return { createdAt: Number(m[1]), id: m[2]! };
 }
 
-/** Removes the rows first, then the bytes: a crash in between leaves orphan files recovery deletes. */
+/**
+ * Bytes first, then the rows (video-removal.ts), under the video's lock: a crash in between
+ * leaves a video whose delete the client repeats, never bytes nothing refers to.
+ */
 export async function deleteVideo(ctx: IngestContext, user: User, id: string): Promise<void> {
   const video = await ownedVideo(ctx, user, id);
-  await ctx.locks.run(video.id, async () => {
+  await ctx.locker.withLock(video.id, async () => {
+    const current = await ctx.repo.getVideo(video.id);
+    if (!current) return;
+    await removeVideoBytes(ctx, current);
     await ctx.repo.deleteVideo(video.id);
-    ctx.assembler.forget(video.id);
-    await ctx.blobs.deleteVideo(video.id);
   });
   ctx.log.info({ event: 'video/deleted', videoId: video.id, userId: user.id });
 }

@@ -12,7 +12,7 @@ import { requireUser } from '../http/auth.ts';
 import { parseOr400 } from '../http/validate.ts';
 import type { IngestContext } from '../ingest/context.ts';
 import { MAX_POSTER_BYTES, renameVideo, storePoster } from '../ingest/video-meta.ts';
-import { ownedVideo, statusOf } from '../ingest/videos.ts';
+import { ownedVideo, loadVideoStatus } from '../ingest/videos.ts';
 import { isServerId } from '../ids.ts';
 
 const IdParams = z.object({ id: z.string() });
@@ -26,14 +26,14 @@ export async function videoMetaRoutes(app: FastifyInstance, opts: { ctx: IngestC
     const user = requireUser(request);
     const { id } = IdParams.parse(request.params);
     const { title } = parseOr400(RenameRequest, request.body);
-    return statusOf(ctx, await renameVideo(ctx, user, id, title));
+    return loadVideoStatus(ctx, await renameVideo(ctx, user, id, title));
   });
 
   app.put(`${API_PREFIX}/videos/:id/poster`, async (request) => {
     const user = requireUser(request);
     const { id } = IdParams.parse(request.params);
     if (!Buffer.isBuffer(request.body)) throw new ApiError('poster_invalid', { maxBytes: MAX_POSTER_BYTES });
-    return statusOf(ctx, await storePoster(ctx, user, id, request.body));
+    return loadVideoStatus(ctx, await storePoster(ctx, user, id, request.body));
   });
 
   app.get(`${API_PREFIX}/videos/:id/poster`, async (request, reply) => {

@@ -8,7 +8,7 @@ import { sendVideo } from '../http/send-video.ts';
 import { parseOr400 } from '../http/validate.ts';
 import type { IngestContext } from '../ingest/context.ts';
 import { finalizeVideo } from '../ingest/finalize.ts';
-import { deleteVideo, initVideo, listVideos, ownedVideo, statusOf } from '../ingest/videos.ts';
+import { deleteVideo, initVideo, listVideos, ownedVideo, loadVideoStatus } from '../ingest/videos.ts';
 
 const IdParams = z.object({ id: z.string() });
 
@@ -46,7 +46,7 @@ export function registerVideoRoutes(app: FastifyInstance, ctx: IngestContext): v
   app.get(PATTERNS.video, async (request) => {
     const user = requireUser(request);
     const { id } = IdParams.parse(request.params);
-    return statusOf(ctx, await ownedVideo(ctx, user, id));
+    return loadVideoStatus(ctx, await ownedVideo(ctx, user, id));
   });
 
   app.delete(PATTERNS.video, async (request, reply) => {
