@@ -136,8 +136,10 @@ export const PG_MIGRATIONS: readonly { version: number; sql: string }[] = [
     // does not yet complete a ≥ 5 MiB part waits here instead of as its own object that would be
     // read back and uploaded again (2× the bytes sent to S3). No SQLite step: the embedded pair
     // keeps chunks as files. No foreign key to videos: a late put after the video was deleted
-    // must not fail; deleteAll and the expiry sweeper remove such rows. Storage EXTERNAL: video
-    // does not compress, so TOAST skips the pglz attempt and stores the bytes out of line as is.
+    // must not fail; deleteAll and the expiry sweeper remove such rows. Storage EXTERNAL: out of
+    // line, never pglz-compressed (video does not compress). Measured on random 625 KB chunks it
+    // changes nothing (pglz gives up after the first KiB; WAL 1.07× and table 1.04× the bytes
+    // either way); it only spares the CPU of compressing bytes that happen to compress.
     version: 5,
     sql: `
       CREATE TABLE chunk_bytes (

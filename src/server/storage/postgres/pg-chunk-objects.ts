@@ -102,6 +102,11 @@ export class PgChunkObjects implements ChunkObjects {
     ]);
   }
 
+  /**
+   * The row comes back in text format (hex, decoded by pg's bytea parser): node-postgres 8
+   * decodes every result field as a UTF-8 string before parsing, so binary results would
+   * corrupt bytea (pg/lib/result.js, pg-protocol's parser refuses binary mode).
+   */
   async get(ref: ChunkRef): Promise<Buffer[]> {
     checkRef(ref);
     const { rows } = await this.q<{ bytes: Buffer }>('SELECT bytes FROM chunk_bytes WHERE video_id = $1 AND idx = $2 AND sha256 = $3', [
