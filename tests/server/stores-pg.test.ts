@@ -76,6 +76,26 @@ describe('PgChunkObjects', () => {
     await s.close();
   });
 
+  it('deleteOrphans removes the rows of videos complete, expired or gone, and keeps an open video’s', async () => {
+    const url = await cluster().freshDatabase();
+    const s = await pgStore(url);
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    await raw.query("INSERT INTO users VALUES ('U1', 'ann', 1)");
+    const [open, done, expired, gone] = [newId(), newId(), newId(), newId()];
+    for (const [id, state] of [[open, 'open'], [done, 'complete'], [expired, 'expired']] as const) {
+      await raw.query("INSERT INTO videos (id, user_id, recording_id, share_id, mime_type, state, created_at, updated_at) VALUES ($1, 'U1', $1, $1, 'video/webm', $2, 1, 1)", [id, state]);
+    }
+    const data = Buffer.from('pending');
+    const r = (videoId: string) => ({ videoId, index: 0, sha256: sha(data) });
+    for (const v of [open, done, expired, gone]) await s.put(r(v), { size: data.length, buffers: [data] });
+    expect(await s.deleteOrphans()).toBe(3);
+    expect(Buffer.concat(await s.get(r(open)))).toEqual(data);
+    for (const v of [done, expired, gone]) await expectCode(s.get(r(v)), 'not_found');
+    await raw.end();
+    await s.close();
+  });
+
   it('stores the bytes out of line, uncompressed (storage EXTERNAL)', async () => {
     const url = await cluster().freshDatabase();
     const s = await pgStore(url);

@@ -128,6 +128,20 @@ export class PgChunkObjects implements ChunkObjects {
     await this.q('DELETE FROM chunk_bytes WHERE video_id = $1', [videoId]);
   }
 
+  /**
+   * Removes the rows no open video can use: of videos complete, expired or gone (a put that
+   * lost a race with a delete or with completion on another node). For the expiry sweeper, beside
+   * its per-video deleteAll; returns how many rows went. Safe while nodes write: an open video's
+   * rows are never touched, and a row of a video that is not open is never read again.
+   */
+  async deleteOrphans(): Promise<number> {
+    const { rowCount } = await this.q(
+      "DELETE FROM chunk_bytes c WHERE NOT EXISTS (SELECT 1 FROM videos v WHERE v.id = c.video_id AND v.state = 'open')",
+      [],
+    );
+    return rowCount ?? 0;
+  }
+
   async close(): Promise<void> {
     if (this.ownsPool) await this.pool.end();
   }
