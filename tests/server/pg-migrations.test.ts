@@ -36,7 +36,7 @@ describe('PostgreSQL migrations', () => {
     const repo = await PgMetadataRepo.open({ connectionString: url });
     const { rows } = await raw.query('SELECT version FROM schema_migrations ORDER BY version');
     expect(rows).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version })));
-    expect(PG_MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(PG_MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
     expect(await repo.getVideo('VA')).toMatchObject({
       gaps: [[3, 5], [9, 9], [12, 13]],
       partial: true,
