@@ -3,6 +3,7 @@
  * fresh machine. Invalid values fail fast at start-up with the variable's name.
  */
 import { resolve } from 'node:path';
+import { pendingChunks, type PendingChunksSetting } from './pending-chunks-config.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -47,6 +48,8 @@ export interface ServerConfig {
   memoryBodyBytesPerUser: number;
   /** S3-compatible object store for chunks, outputs and small objects; null = files under dataDir. */
   s3: S3Config | null;
+  /** Where chunks wait for their multipart part on S3 + PostgreSQL (OUTBOX_PENDING_CHUNKS). */
+  pendingChunks: PendingChunksSetting;
 }
 
 /** Credentials are not here: the AWS SDK's default chain reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
@@ -141,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     memoryBodyBytes: int(env, 'OUTBOX_MEMORY_BODY_BYTES', 64 * MiB, 0),
     memoryBodyBytesPerUser: int(env, 'OUTBOX_MEMORY_BODY_BYTES_PER_USER', 32 * MiB, 0),
     s3: s3Config(env),
+    pendingChunks: pendingChunks(env),
   };
 }
 

@@ -25,6 +25,9 @@ export async function sweepExpired(ctx: IngestContext): Promise<number> {
       ctx.log.info({ event: 'video/expired', videoId: video.id, idleMs: ctx.clock() - video.updatedAt, ageMs: ctx.clock() - video.createdAt });
     });
   }
+  // Late puts that lost a race with a delete or a completion on another node (ports.ts).
+  const orphans = (await ctx.chunks.deleteOrphans?.()) ?? 0;
+  if (orphans > 0) ctx.log.info({ event: 'sweep/orphan-chunks', removed: orphans });
   return expired;
 }
 

@@ -69,6 +69,12 @@ export interface ChunkObjects {
   delete(ref: ChunkRef): Promise<void>;
   /** Removes every chunk object of the video (any index, any digest); absent is fine. */
   deleteAll(videoId: string): Promise<void>;
+  /**
+   * Optional: removes the objects of videos that are no longer open (a put that lost a race
+   * with a delete or a completion on another node), for the expiry sweeper; returns how many.
+   * A store that can ask the metadata cheaply (PostgreSQL: one statement) implements it.
+   */
+  deleteOrphans?(): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -11,6 +11,7 @@ import type { Locker } from './locker.ts';
 import type { MetadataRepo } from './metadata-repo.ts';
 import { openMetadataRepo } from './open-metadata.ts';
 import { PgLocker } from './postgres/pg-locker.ts';
+import { openPendingChunks, pendingChunksInPostgres } from './postgres/select-pending.ts';
 import type { ChunkObjects, OutputWriter, SmallObjects } from './ports.ts';
 import { openStores } from './select-stores.ts';
 
@@ -34,11 +35,20 @@ export async function selectStorage(cfg: ServerConfig, log: FastifyBaseLogger, o
   const repo = overrides.repo ?? (await openMetadataRepo(cfg, log));
   try {
     const stores = overrides.stores ?? (await openStores(cfg, log));
+    if (!overrides.stores) {
+      try {
+        stores.chunks = await openPendingChunks(cfg, stores.chunks, log);
+      } catch (err) {
+        await Promise.allSettled([stores.chunks.close(), stores.output.close(), stores.small.close()]);
+        throw err;
+      }
+    }
     const locker = overrides.locker ?? (databaseUrl ? PgLocker.open({ connectionString: databaseUrl }) : new InProcessLocker());
     log.info({
       event: 'storage/selected',
       metadata: databaseUrl ? 'postgresql' : 'sqlite',
       objects: s3 ? 's3' : 'disk',
+      pendingChunks: pendingChunksInPostgres(cfg) ? 'postgresql' : s3 ? 's3' : 'disk',
       locker: databaseUrl ? 'postgresql' : 'in-process',
     });
     return { repo, ...stores, locker };
