@@ -80,6 +80,11 @@ async function chunkRows(id: string): Promise<{ idx: number; size: number; sha25
 }
 
 /** Polls until `check` returns a value, bounded: work that runs after completion on some node. */
+/** Pending chunk rows (chunks wait in PostgreSQL for their multipart part by default on S3 + PostgreSQL). */
+async function pendingRows(): Promise<{ video_id: string; idx: number; sha256: string }[]> {
+  return lb.sql('SELECT video_id, idx, sha256 FROM chunk_bytes ORDER BY video_id, idx');
+}
+
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
@@ -180,6 +185,12 @@ describe('three nodes on PostgreSQL + S3 behind nginx', () => {
       return keys.length === 0 ? keys : undefined;
     });
     expect(left).toEqual([]);
+    // Nor pending rows: each is deleted once its part is recorded (or at completion).
+    const pending = await eventually('pending chunk rows deleted', async () => {
+      const rows = (await pendingRows()).filter((r) => recordings.some((rec) => rec.id === r.video_id));
+      return rows.length === 0 ? rows : undefined;
+    });
+    expect(pending).toEqual([]);
     const written = counter.counts().bytesWritten;
     const ingested = recordings.reduce((n, r) => n + Buffer.concat(r.chunks).length, 0);
     console.log(`[multi-node] object store: ${written} bytes written for ${ingested} ingested (×${(written / ingested).toFixed(2)}, a kill included)`);
@@ -221,6 +232,7 @@ describe('three nodes on PostgreSQL + S3 behind nginx', () => {
       expect(row).toEqual({ idx: i, size: 20_000, sha256: sha256(winnerBytes) });
       // The loser's object was deleted before its 409 went out.
       expect((await lb.objectKeys('')).filter((k) => k.endsWith(sha256(loserBytes)))).toEqual([]);
+      expect((await pendingRows()).filter((r) => r.sha256 === sha256(loserBytes))).toEqual([]);
     }
   }, 60_000);
 });
