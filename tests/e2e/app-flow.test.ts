@@ -10,50 +10,26 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { startE2e, waitForVideo, type E2eEnv } from '../support/e2e-fixtures.ts';
-import { APP_PERMISSIONS } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { e2ePerFile, freshRecorderPerTest, recorderCounts } from '../support/app-page.ts';
+import { waitForVideo } from '../support/e2e-fixtures.ts';
 import { frameAt, whiteRingScore } from '../support/video-frames.ts';
 import { ROUTES } from '../../src/shared/api.ts';
 import { BUBBLE_RING, bubbleCircle, cornerPlacement } from '../../src/app/recorder/bubble.ts';
-import { deepActiveElement, readOutbox, recordChunks, statusKind, waitForController, waitForRecorder, waitForSavedChunks } from '../app/browser-helpers.ts';
+import { deepActiveElement, readOutbox, recordChunks, statusKind, waitForSavedChunks } from '../app/browser-helpers.ts';
 
-let env: E2eEnv;
+const app = e2ePerFile();
+const openFresh = freshRecorderPerTest(app);
+const freshApp = (viewport = { width: 1280, height: 800 }) => openFresh(viewport);
+const recorders = async (page: Page) => (await recorderCounts(page)).recorders;
 let tmp: string;
 
-beforeAll(async () => {
-  env = await startE2e();
+beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'outbox-flow-'));
 });
-afterAll(async () => {
-  await env?.close();
+afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function freshApp(viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
-  if (!env.browser) throw new Error('startE2e() gives a browser unless persistent');
-  const context = await env.browser.newContext({ permissions: APP_PERMISSIONS, viewport });
-  context.on('console', (m) => env.console.push(m.text()));
-  // Count MediaRecorders the app creates: a cancelled countdown must create none.
-  await context.addInitScript(() => {
-    const Native = window.MediaRecorder;
-    const w = window as unknown as { __recorders: number };
-    w.__recorders = 0;
-    window.MediaRecorder = class extends Native {
-      constructor(...args: ConstructorParameters<typeof MediaRecorder>) {
-        super(...args);
-        w.__recorders++;
-      }
-    };
-  });
-  const page = await context.newPage();
-  await page.goto(`${env.server.url}/#token=${encodeURIComponent(env.token)}`);
-  await waitForRecorder(page);
-  await waitForController(page);
-  return { context, page };
-}
-
-const recorders = (page: Page) => page.evaluate(() => (window as unknown as { __recorders: number }).__recorders);
 
 /** Whether a cancellable `beforeunload` would be cancelled (the browser would ask before leaving). */
 const unloadArmed = (page: Page) =>
@@ -64,7 +40,7 @@ const unloadArmed = (page: Page) =>
   });
 
 async function downloadFile(videoId: string): Promise<string> {
-  const res = await fetch(`${env.server.url}${ROUTES.file(videoId)}`, { headers: { authorization: `Bearer ${env.token}` } });
+  const res = await fetch(`${app.env.server.url}${ROUTES.file(videoId)}`, { headers: { authorization: `Bearer ${app.env.token}` } });
   expect(res.status).toBe(200);
   const file = join(tmp, `${videoId}.webm`);
   writeFileSync(file, Buffer.from(await res.arrayBuffer()));
@@ -73,170 +49,150 @@ async function downloadFile(videoId: string): Promise<string> {
 
 describe('recording flow', () => {
   it('screen + camera: the uploaded file shows the camera bubble, where the user moved it mid-recording; the default title says what and when', async () => {
-    const { context, page } = await freshApp();
-    try {
-      await page.getByRole('radio', { name: 'Screen + camera' }).check();
-      const bubble = page.getByRole('button', { name: /^Camera bubble/ });
-      await bubble.locator('video').waitFor();
-      await recordChunks(page, 1);
-      // Pressing the bubble sends it to the next corner (bottom-right → bottom-left), mid-recording.
-      await bubble.click();
-      const chunksAfterMove = (await readOutbox(page))[0]!.chunkCount + 2;
-      await waitForSavedChunks(page, chunksAfterMove);
-      await page.getByRole('button', { name: 'Stop recording' }).click();
-      await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
+    const { page } = await freshApp();
+    await page.getByRole('radio', { name: 'Screen + camera' }).check();
+    const bubble = page.getByRole('button', { name: /^Camera bubble/ });
+    await bubble.locator('video').waitFor();
+    await recordChunks(page, 1);
+    // Pressing the bubble sends it to the next corner (bottom-right → bottom-left), mid-recording.
+    await bubble.click();
+    const chunksAfterMove = (await readOutbox(page))[0]!.chunkCount + 2;
+    await waitForSavedChunks(page, chunksAfterMove);
+    await page.getByRole('button', { name: 'Stop recording' }).click();
+    await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
 
-      const [local] = await readOutbox(page);
-      const video = await waitForVideo(env.server, env.token, local!.id);
-      expect(video.title).toMatch(/^Screen \+ camera recording — \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
-      const file = await downloadFile(video.videoId);
+    const [local] = await readOutbox(page);
+    const video = await waitForVideo(app.env.server, app.env.token, local!.id);
+    expect(video.title).toMatch(/^Screen \+ camera recording — \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
+    const file = await downloadFile(video.videoId);
 
-      const early = frameAt(file, 1);
-      const late = frameAt(file, 'last');
-      const ringAt = (f: typeof early, corner: 'bottom-right' | 'bottom-left') => {
-        const c = bubbleCircle(f.width, f.height, cornerPlacement(f.width, f.height, corner));
-        // Halfway through the ring's width: inside the bubble's white border.
-        return whiteRingScore(f, c.cx, c.cy, c.r - c.r * BUBBLE_RING);
-      };
-      expect(ringAt(early, 'bottom-right')).toBeGreaterThanOrEqual(0.9);
-      expect(ringAt(early, 'bottom-left')).toBeLessThan(0.2);
-      expect(ringAt(late, 'bottom-left')).toBeGreaterThanOrEqual(0.9);
-      expect(ringAt(late, 'bottom-right')).toBeLessThan(0.2);
-    } finally {
-      await context.close();
-    }
+    const early = frameAt(file, 1);
+    const late = frameAt(file, 'last');
+    const ringAt = (f: typeof early, corner: 'bottom-right' | 'bottom-left') => {
+      const c = bubbleCircle(f.width, f.height, cornerPlacement(f.width, f.height, corner));
+      // Halfway through the ring's width: inside the bubble's white border.
+      return whiteRingScore(f, c.cx, c.cy, c.r - c.r * BUBBLE_RING);
+    };
+    expect(ringAt(early, 'bottom-right')).toBeGreaterThanOrEqual(0.9);
+    expect(ringAt(early, 'bottom-left')).toBeLessThan(0.2);
+    expect(ringAt(late, 'bottom-left')).toBeGreaterThanOrEqual(0.9);
+    expect(ringAt(late, 'bottom-right')).toBeLessThan(0.2);
   });
 
   it('countdown: 3-2-1 shown; Cancel and Escape record nothing; the shown shortcuts start, pause and stop', async () => {
-    const { context, page } = await freshApp();
-    try {
-      await expect.poll(() => page.getByRole('meter', { name: 'Microphone level' }).isVisible()).toBe(true);
-      await page.getByRole('button', { name: 'Start recording' }).click();
-      await page.getByRole('timer', { name: 'Recording starts in 3' }).waitFor();
-      expect(await page.title()).toBe('Starting in 3… — Outbox Recorder');
-      await page.getByRole('button', { name: /^Cancel/ }).click();
-      await page.getByText('Countdown cancelled. Nothing was recorded.').waitFor();
+    const { page } = await freshApp();
+    await expect.poll(() => page.getByRole('meter', { name: 'Microphone level' }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Start recording' }).click();
+    await page.getByRole('timer', { name: 'Recording starts in 3' }).waitFor();
+    expect(await page.title()).toBe('Starting in 3… — Outbox Recorder');
+    await page.getByRole('button', { name: /^Cancel/ }).click();
+    await page.getByText('Countdown cancelled. Nothing was recorded.').waitFor();
 
-      await page.getByRole('button', { name: 'Start recording' }).click();
-      await page.getByRole('timer', { name: /Recording starts in/ }).waitFor();
-      await page.keyboard.press('Escape');
-      await page.getByRole('button', { name: 'Start recording' }).waitFor();
-      expect(await readOutbox(page)).toEqual([]);
-      expect(await recorders(page)).toBe(0);
-      expect(await unloadArmed(page)).toBe(false);
+    await page.getByRole('button', { name: 'Start recording' }).click();
+    await page.getByRole('timer', { name: /Recording starts in/ }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Start recording' }).waitFor();
+    expect(await readOutbox(page)).toEqual([]);
+    expect(await recorders(page)).toBe(0);
+    expect(await unloadArmed(page)).toBe(false);
 
-      const keys = await page.getByRole('definition').allInnerTexts();
-      expect(keys).toEqual(['Start / stop', 'Pause / resume', 'Cancel the countdown']);
-      expect(await page.locator('recorder-view kbd').allInnerTexts()).toEqual(['Alt+Shift+R', 'Alt+Shift+P', 'Esc']);
-      await page.keyboard.press('Alt+Shift+KeyR');
-      await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 20_000 });
-      await page.keyboard.press('Alt+Shift+KeyP');
-      await page.getByRole('button', { name: 'Resume' }).waitFor();
-      expect(await page.title()).toMatch(/^❚❚ PAUSED 0:\d\d — Outbox Recorder$/);
-      await page.keyboard.press('Alt+Shift+KeyP');
-      await page.getByRole('button', { name: 'Pause' }).waitFor();
-      await waitForSavedChunks(page, 1);
-      await page.keyboard.press('Alt+Shift+KeyR');
-      await page.getByRole('heading', { name: /^Recording saved/ }).waitFor({ timeout: 20_000 });
-      expect(await recorders(page)).toBe(1);
-      expect((await readOutbox(page)).length).toBe(1);
-    } finally {
-      await context.close();
-    }
+    const keys = await page.getByRole('definition').allInnerTexts();
+    expect(keys).toEqual(['Start / stop', 'Pause / resume', 'Cancel the countdown']);
+    expect(await page.locator('recorder-view kbd').allInnerTexts()).toEqual(['Alt+Shift+R', 'Alt+Shift+P', 'Esc']);
+    await page.keyboard.press('Alt+Shift+KeyR');
+    await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 20_000 });
+    await page.keyboard.press('Alt+Shift+KeyP');
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    expect(await page.title()).toMatch(/^❚❚ PAUSED 0:\d\d — Outbox Recorder$/);
+    await page.keyboard.press('Alt+Shift+KeyP');
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
+    await waitForSavedChunks(page, 1);
+    await page.keyboard.press('Alt+Shift+KeyR');
+    await page.getByRole('heading', { name: /^Recording saved/ }).waitFor({ timeout: 20_000 });
+    expect(await recorders(page)).toBe(1);
+    expect((await readOutbox(page)).length).toBe(1);
   });
 
   it('while recording: "● REC m:ss" tab title, a header Stop on every view, beforeunload armed only then', async () => {
-    const { context, page } = await freshApp();
-    try {
-      expect(await page.title()).toBe('Record — Outbox Recorder');
-      expect(await unloadArmed(page)).toBe(false);
-      await recordChunks(page, 1);
-      expect(await page.title()).toMatch(/^● REC 0:0\d — Outbox Recorder$/);
-      expect(await unloadArmed(page)).toBe(true);
+    const { page } = await freshApp();
+    expect(await page.title()).toBe('Record — Outbox Recorder');
+    expect(await unloadArmed(page)).toBe(false);
+    await recordChunks(page, 1);
+    expect(await page.title()).toMatch(/^● REC 0:0\d — Outbox Recorder$/);
+    expect(await unloadArmed(page)).toBe(true);
 
-      await page.getByRole('button', { name: 'Library' }).click();
-      expect(new URL(page.url()).hash).toBe('#/library');
-      const rec = page.getByRole('group', { name: 'Recording in progress' });
-      await expect.poll(() => rec.getByTestId('header-rec').innerText()).toMatch(/^REC 0:\d\d$/);
-      expect(await page.title()).toMatch(/^● REC /);
-      await rec.getByRole('button', { name: 'Stop', exact: true }).click();
-      await rec.waitFor({ state: 'detached' });
-      expect(await page.title()).toBe('Library — Outbox Recorder');
-      expect(await unloadArmed(page)).toBe(false);
-      await expect.poll(async () => (await readOutbox(page))[0]?.state, { timeout: 30_000 }).toMatch(/stopped|complete/);
-    } finally {
-      await context.close();
-    }
+    await page.getByRole('button', { name: 'Library' }).click();
+    expect(new URL(page.url()).hash).toBe('#/library');
+    const rec = page.getByRole('group', { name: 'Recording in progress' });
+    await expect.poll(() => rec.getByTestId('header-rec').innerText()).toMatch(/^REC 0:\d\d$/);
+    expect(await page.title()).toMatch(/^● REC /);
+    await rec.getByRole('button', { name: 'Stop', exact: true }).click();
+    await rec.waitFor({ state: 'detached' });
+    expect(await page.title()).toBe('Library — Outbox Recorder');
+    expect(await unloadArmed(page)).toBe(false);
+    await expect.poll(async () => (await readOutbox(page))[0]?.state, { timeout: 30_000 }).toMatch(/stopped|complete/);
   });
 
   it('a reload mid-recording asks first, then says "Your last recording was interrupted — m:ss saved" and reviews it', async () => {
-    const { context, page } = await freshApp();
-    try {
-      await recordChunks(page, 2);
-      const asked = new Promise<string>((resolve) =>
-        page.once('dialog', (d) => {
-          resolve(d.type());
-          void d.accept();
-        }),
-      );
-      await page.reload();
-      expect(await asked).toBe('beforeunload');
-      const notice = page.getByTestId('interrupted');
-      await notice.waitFor({ timeout: 20_000 });
-      const text = await notice.innerText();
-      const m = /Your last recording was interrupted — 0:(\d\d) saved/.exec(text);
-      expect(m, text).not.toBeNull();
-      expect(Number(m![1])).toBeGreaterThanOrEqual(3); // two 2-second chunks were saved
-      await notice.getByRole('button', { name: 'Review it' }).click();
-      await page.getByRole('heading', { name: /^Recording saved · 0:0\d$/ }).waitFor();
-      await page.getByLabel('Play the recording from this device').waitFor();
-      expect(await notice.count()).toBe(0);
-    } finally {
-      await context.close();
-    }
+    const { page } = await freshApp();
+    await recordChunks(page, 2);
+    const asked = new Promise<string>((resolve) =>
+      page.once('dialog', (d) => {
+        resolve(d.type());
+        void d.accept();
+      }),
+    );
+    await page.reload();
+    expect(await asked).toBe('beforeunload');
+    const notice = page.getByTestId('interrupted');
+    await notice.waitFor({ timeout: 20_000 });
+    const text = await notice.innerText();
+    const m = /Your last recording was interrupted — 0:(\d\d) saved/.exec(text);
+    expect(m, text).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(3); // two 2-second chunks were saved
+    await notice.getByRole('button', { name: 'Review it' }).click();
+    await page.getByRole('heading', { name: /^Recording saved · 0:0\d$/ }).waitFor();
+    await page.getByLabel('Play the recording from this device').waitFor();
+    expect(await notice.count()).toBe(0);
   });
 
   // Last: it stops the shared server.
   it('after Stop at 360 × 740: the link is in view, focused and copied; the take plays from the device with the server stopped; a failed title save says why', async () => {
-    const { context, page } = await freshApp({ width: 360, height: 740 });
-    try {
-      await recordChunks(page, 2);
-      // The server knows the recording (its link exists) before it goes away.
-      await expect.poll(async () => (await waitForVideo(env.server, env.token, (await readOutbox(page))[0]!.id, () => true)).videoId).toBeTruthy();
-      await env.stopServer();
-      await page.getByRole('button', { name: 'Stop recording' }).click();
+    const { page } = await freshApp({ width: 360, height: 740 });
+    await recordChunks(page, 2);
+    // The server knows the recording (its link exists) before it goes away.
+    await expect.poll(async () => (await waitForVideo(app.env.server, app.env.token, (await readOutbox(page))[0]!.id, () => true)).videoId).toBeTruthy();
+    await app.env.stopServer();
+    await page.getByRole('button', { name: 'Stop recording' }).click();
 
-      const link = page.getByRole('textbox', { name: 'Link to this recording' });
-      await link.waitFor();
-      const url = await link.inputValue();
-      expect(url).toMatch(/\/s\/[A-Za-z0-9_-]+$/);
-      const box = (await link.boundingBox())!;
-      expect(await page.evaluate(() => window.scrollY)).toBe(0);
-      expect(box.y).toBeGreaterThanOrEqual(0);
-      expect(box.y + box.height).toBeLessThanOrEqual(740);
-      await expect.poll(async () => (await deepActiveElement(page))?.id).toBe('link');
-      await page.getByText('Link copied to the clipboard.').waitFor();
-      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+    const link = page.getByRole('textbox', { name: 'Link to this recording' });
+    await link.waitFor();
+    const url = await link.inputValue();
+    expect(url).toMatch(/\/s\/[A-Za-z0-9_-]+$/);
+    const box = (await link.boundingBox())!;
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(740);
+    await expect.poll(async () => (await deepActiveElement(page))?.id).toBe('link');
+    await page.getByText('Link copied to the clipboard.').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
 
-      const player = page.getByLabel('Play the recording from this device');
-      const played = await player.evaluate(async (v: HTMLVideoElement) => {
-        v.muted = true;
-        await v.play();
-        await new Promise<void>((resolve) => {
-          const check = () => (v.currentTime > 0.5 ? resolve() : requestAnimationFrame(check));
-          check();
-        });
-        return { src: v.currentSrc, t: v.currentTime };
+    const player = page.getByLabel('Play the recording from this device');
+    const played = await player.evaluate(async (v: HTMLVideoElement) => {
+      v.muted = true;
+      await v.play();
+      await new Promise<void>((resolve) => {
+        const check = () => (v.currentTime > 0.5 ? resolve() : requestAnimationFrame(check));
+        check();
       });
-      expect(played.src).toMatch(/^blob:/);
+      return { src: v.currentSrc, t: v.currentTime };
+    });
+    expect(played.src).toMatch(/^blob:/);
 
-      const title = page.getByLabel('Title');
-      expect(await title.inputValue()).toMatch(/^Camera recording — \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
-      await title.fill('Quarterly demo');
-      await page.getByRole('button', { name: 'Save title' }).click();
-      await page.getByRole('alert').filter({ hasText: 'The title could not be saved: the server cannot be reached.' }).waitFor();
-    } finally {
-      await context.close();
-    }
+    const title = page.getByLabel('Title');
+    expect(await title.inputValue()).toMatch(/^Camera recording — \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
+    await title.fill('Quarterly demo');
+    await page.getByRole('button', { name: 'Save title' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The title could not be saved: the server cannot be reached.' }).waitFor();
   });
 });

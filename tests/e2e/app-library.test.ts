@@ -5,57 +5,45 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Locator, Page } from 'playwright-core';
-import { findVideo, startE2e, type E2eEnv } from '../support/e2e-fixtures.ts';
-import { readOutbox, sleep, statusKind, waitForController, waitForRecorder } from '../app/browser-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { e2ePerFile } from '../support/app-page.ts';
+import { findVideo } from '../support/e2e-fixtures.ts';
+import { readOutbox, recordChunks, statusKind } from '../app/browser-helpers.ts';
 
-let env: E2eEnv;
-let page: Page;
+const app = e2ePerFile({ recorderPage: true });
 
-beforeAll(async () => {
-  env = await startE2e();
-  page = await env.context.newPage();
-  await page.goto(`${env.server.url}/#token=${encodeURIComponent(env.token)}`);
-  await waitForRecorder(page);
-  await waitForController(page);
-});
-afterAll(async () => {
-  await env?.close();
-});
-
-async function record(seconds: number): Promise<void> {
-  await page.getByRole('button', { name: 'Record', exact: true }).click();
-  await page.getByRole('button', { name: 'Start recording' }).click();
-  await page.getByRole('button', { name: 'Stop recording' }).waitFor();
-  await sleep(seconds * 1000);
-  await page.getByRole('button', { name: 'Stop recording' }).click();
-  await page.getByRole('button', { name: 'Start recording' }).waitFor();
+/** A take of `chunks` saved 2-second chunks (a condition on the outbox, not a sleep). */
+async function record(chunks: number): Promise<void> {
+  await app.page.getByRole('button', { name: 'Record', exact: true }).click();
+  await recordChunks(app.page, chunks);
+  await app.page.getByRole('button', { name: 'Stop recording' }).click();
+  await app.page.getByRole('button', { name: 'Start recording' }).waitFor();
 }
 
-const item = (id: string): Locator => page.locator(`library-view li[data-recording-id="${id}"]`);
+const item = (id: string): Locator => app.page.locator(`library-view li[data-recording-id="${id}"]`);
 
 async function videoState(): Promise<{ src: string; readyState: number; error: number | null }> {
-  return page.locator('library-view video').evaluate((v: HTMLVideoElement) => ({ src: v.currentSrc, readyState: v.readyState, error: v.error?.code ?? null }));
+  return app.page.locator('library-view video').evaluate((v: HTMLVideoElement) => ({ src: v.currentSrc, readyState: v.readyState, error: v.error?.code ?? null }));
 }
 
 describe('library', () => {
   it('lists, warns, plays, downloads and deletes recordings', async () => {
-    await record(3);
-    await expect.poll(() => statusKind(page), { timeout: 30_000 }).toBe('complete');
+    await record(2);
+    await expect.poll(() => statusKind(app.page), { timeout: 30_000 }).toBe('complete');
 
     // A second recording made offline stays on this device only.
-    await env.context.setOffline(true);
-    await record(2);
-    await page.getByRole('button', { name: 'Library' }).click();
-    await page.getByText('Offline: showing the recordings on this device only.').waitFor();
-    const [offlineRec, done] = await readOutbox(page);
+    await app.env.context.setOffline(true);
+    await record(1);
+    await app.page.getByRole('button', { name: 'Library' }).click();
+    await app.page.getByText('Offline: showing the recordings on this device only.').waitFor();
+    const [offlineRec, done] = await readOutbox(app.page);
     await item(offlineRec!.id).getByRole('button', { name: 'Delete…' }).click();
     await item(offlineRec!.id).getByText('The server does not hold this video complete yet').waitFor();
     expect(await item(offlineRec!.id).getByRole('button', { name: 'Delete anyway from this device' }).isVisible()).toBe(true);
     await item(offlineRec!.id).getByRole('button', { name: 'Cancel' }).click();
-    await env.context.setOffline(false);
-    await page.getByRole('button', { name: 'Refresh' }).first().click();
+    await app.env.context.setOffline(false);
+    await app.page.getByRole('button', { name: 'Refresh' }).first().click();
     await item(offlineRec!.id).getByText('On the server').waitFor({ timeout: 30_000 });
 
     // Play from the device (a blob: URL of the outbox's chunks) and from the server's share file.
@@ -69,7 +57,7 @@ describe('library', () => {
     await row.getByRole('button', { name: 'Close player' }).click();
 
     // Download: the exported file is exactly the recorded bytes.
-    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
+    const [download] = await Promise.all([app.page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
     expect(download.suggestedFilename()).toMatch(/\.webm$/);
     const path = await download.path();
     expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(done!.sha256);
@@ -78,14 +66,14 @@ describe('library', () => {
     await row.getByRole('button', { name: 'Delete…' }).click();
     await row.getByText('can be removed safely').waitFor();
     await row.getByRole('button', { name: 'Remove from this device' }).click();
-    await page.getByText('Removed from this device.').waitFor();
-    expect((await readOutbox(page)).map((r) => r.id)).not.toContain(done!.id);
+    await app.page.getByText('Removed from this device.').waitFor();
+    expect((await readOutbox(app.page)).map((r) => r.id)).not.toContain(done!.id);
     await expect.poll(() => row.getByRole('button', { name: 'Play from device' }).count()).toBe(0);
     await row.getByText('on server').waitFor();
     await row.getByRole('button', { name: 'Delete…' }).click();
     await row.getByRole('button', { name: 'Delete from server' }).click();
-    await page.getByText('Deleted from the server.').waitFor();
+    await app.page.getByText('Deleted from the server.').waitFor();
     await expect.poll(() => row.count()).toBe(0);
-    expect(await findVideo(env.server, env.token, done!.id)).toBeNull();
+    expect(await findVideo(app.env.server, app.env.token, done!.id)).toBeNull();
   });
 });

@@ -4,35 +4,14 @@
  * recording's bitrate. Real Chromium, fake camera, the app loaded through the fault proxy.
  * Durations scale with FAULT_SCALE (see support/fault-matrix.ts).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  chunksEmitted,
-  localRecording,
-  openRecorder,
-  scaled,
-  serverVideo,
-  sleep,
-  startFaultEnv,
-  startRecording,
-  statusKind,
-  stopRecording,
-  verifyCase,
-  waitServerComplete,
-  waitingChunks,
-  type FaultEnv,
-} from './support/fault-matrix.ts';
+import { describe, expect, it } from 'vitest';
+import { chunksEmitted, faultCasePerTest, localRecording, scaled, serverVideo, sleep, startRecording, statusKind, stopRecording, verifyCase, waitServerComplete, waitingChunks } from './support/fault-matrix.ts';
 
-let env: FaultEnv | null = null;
-afterEach(async () => {
-  await env?.close();
-  env = null;
-});
+const startCase = faultCasePerTest();
 
 describe('fault matrix: network', () => {
   it('offline: the browser goes offline in the middle of a recording, then comes back', async () => {
-    env = await startFaultEnv();
-    const page = await openRecorder(env);
-    const startedAt = Date.now();
+    const { env, page, startedAt } = await startCase();
     const id = await startRecording(page);
     await sleep(scaled(2.5));
     await env.context.setOffline(true);
@@ -62,9 +41,7 @@ describe('fault matrix: network', () => {
   });
 
   it('flaky network: 10 % random resets + 300 ms latency for a whole recording', async () => {
-    env = await startFaultEnv();
-    const page = await openRecorder(env);
-    const startedAt = Date.now();
+    const { env, page, startedAt } = await startCase();
     // A CI-length recording makes only ~10 requests, some of them the page's own, so 10 % random
     // resets may never touch an upload. One reset is therefore made certain: the first connection
     // to carry 50 KB of request body (only chunk uploads are that big) is cut part-way. Then the
@@ -72,7 +49,7 @@ describe('fault matrix: network', () => {
     // server did the work, so the client re-sends chunks the server already holds.
     env.proxy.set({ resetAfterBytes: 50_000, latencyMs: 300 });
     const id = await startRecording(page);
-    await expect.poll(() => env!.proxy.stats().resets, { timeout: 20_000, interval: 50 }).toBeGreaterThan(0);
+    await expect.poll(() => env.proxy.stats().resets, { timeout: 20_000, interval: 50 }).toBeGreaterThan(0);
     env.proxy.set({ resetAfterBytes: null, failRate: 0.1, failWindowBytes: 250_000 });
     await sleep(Math.max(0, scaled(10) - (Date.now() - startedAt)));
     await stopRecording(page);
@@ -95,9 +72,7 @@ describe('fault matrix: network', () => {
   });
 
   it('slow link: bandwidth below the recording bitrate; the backlog grows, then drains after stop', async () => {
-    env = await startFaultEnv();
-    const page = await openRecorder(env);
-    const startedAt = Date.now();
+    const { env, page, startedAt } = await startCase();
     // The fake camera records ~80-100 KB/s; 30 KB/s is well below.
     const capBps = 30_000;
     env.proxy.set({ bandwidthBps: capBps });

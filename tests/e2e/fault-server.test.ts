@@ -4,31 +4,13 @@
  * and the user's token revoked mid-upload (uploads held, the UI asks to sign in, a new token
  * resumes them). Durations scale with FAULT_SCALE (see support/fault-matrix.ts).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databaseFile } from '../../src/server/paths.ts';
 import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
 import { rotateToken } from '../../src/server/users.ts';
-import {
-  chunksEmitted,
-  localRecording,
-  openRecorder,
-  pipelineLog,
-  scaled,
-  serverVideo,
-  sleep,
-  startFaultEnv,
-  startRecording,
-  statusKind,
-  stopRecording,
-  verifyCase,
-  type FaultEnv,
-} from './support/fault-matrix.ts';
+import { chunksEmitted, faultCasePerTest, localRecording, pipelineLog, scaled, serverVideo, sleep, startRecording, statusKind, stopRecording, verifyCase, type FaultEnv } from './support/fault-matrix.ts';
 
-let env: FaultEnv | null = null;
-afterEach(async () => {
-  await env?.close();
-  env = null;
-});
+const startCase = faultCasePerTest();
 
 /** Revokes the user's tokens and returns a new one (what `npm run user` does). */
 async function rotate(e: FaultEnv): Promise<string> {
@@ -42,14 +24,12 @@ async function rotate(e: FaultEnv): Promise<string> {
 
 describe('fault matrix: server', () => {
   it('server crash: kill -9 mid-upload, restarted later on the same data dir and port', async () => {
-    env = await startFaultEnv({ serverProcess: true });
+    const { env, page, startedAt } = await startCase({ serverProcess: true });
     const proc = env.process!;
-    const page = await openRecorder(env);
-    const startedAt = Date.now();
     // A capped link keeps a chunk upload in flight nearly all the time, so the kill lands mid-body.
     env.proxy.set({ bandwidthBps: 80_000 });
     const id = await startRecording(page);
-    await expect.poll(async () => (await serverVideo(env!, id))?.receivedChunks ?? 0, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => (await serverVideo(env, id))?.receivedChunks ?? 0, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     await proc.kill('SIGKILL');
     const killedAt = Date.now();
     const downMs = scaled(2);
@@ -78,11 +58,9 @@ describe('fault matrix: server', () => {
   });
 
   it('token expiry: token revoked mid-upload, uploads held, UI asks to sign in, a new token resumes', async () => {
-    env = await startFaultEnv();
-    const page = await openRecorder(env);
-    const startedAt = Date.now();
+    const { env, page, startedAt } = await startCase();
     const id = await startRecording(page);
-    await expect.poll(async () => (await serverVideo(env!, id))?.receivedChunks ?? 0, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => (await serverVideo(env, id))?.receivedChunks ?? 0, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     const fresh = await rotate(env);
 
     await page.getByRole('heading', { name: 'Sign in again to keep uploading' }).waitFor({ timeout: 20_000 });

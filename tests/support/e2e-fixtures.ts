@@ -3,7 +3,8 @@
  * dist/, Chromium with the app's permissions, the app opened and controlled by its worker, DevTools
  * helpers for service-worker events (devtools.ts), and an *outbox harness* to write chunks from a
  * page (outbox-harness.ts); both are re-exported here. The fault matrix
- * (tests/e2e/support/fault-matrix.ts) builds on startE2e.
+ * (tests/e2e/support/fault-matrix.ts) builds on startE2e; app-page.ts opens the recorder page and
+ * gives test files their per-file and per-test lifecycles.
  *
  * Playwright's evaluate goes through the page's eval, which the server's CSP forbids, so contexts
  * are created with `bypassCSP` by default (see startE2e).

@@ -14,10 +14,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, expect } from 'vitest';
 import type { VideoStatus } from '../../../src/shared/api.ts';
-import { readOutbox, type LocalRecording } from '../../app/browser-helpers.ts';
+import { progressValue, readOutbox, statusKind, type LocalRecording } from '../../app/browser-helpers.ts';
+import { countMediaRecorders, openRecorderPage, recorderCounts } from '../../support/app-page.ts';
 import { afterCompletionDone, downloadSha256, findVideo, logEvents, startE2e, waitForVideo, type E2eEnv } from '../../support/e2e-fixtures.ts';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
 import { recordReliabilityCase, storedDuplicates } from '../../support/reliability-report.ts';
+
+/** The app's upload status, read as in the app's own browser tests. */
+export { progressValue, statusKind };
 
 export const FAULT_SCALE = Math.max(0.5, Number(process.env.FAULT_SCALE ?? 1));
 /** Seed of the proxy's random failures, so a failing flaky-network run can be replayed. */
@@ -41,7 +45,7 @@ export async function startFaultEnv(opts: { serverProcess?: boolean; persistent?
   const e2e = await startE2e({
     ...opts,
     bypassCSP: false,
-    prepareContext: async (context) => void (await context.addInitScript(countRecorderChunks)),
+    prepareContext: async (context) => void (await context.addInitScript(countMediaRecorders)),
   });
   const proxy = await startFaultProxy({ target: e2e.server.url, seed: FAULT_SEED });
   const closeE2e = e2e.close;
@@ -73,6 +77,19 @@ export function faultEnvPerTest(): (opts?: { serverProcess?: boolean; persistent
     current = null;
   });
   return async (opts) => (current = await startFaultEnv(opts));
+}
+
+/**
+ * faultEnvPerTest plus the start of every case: the recorder opened from the proxy's origin, and
+ * the case's start time (after the page is ready, before the recording).
+ */
+export function faultCasePerTest(): (opts?: { serverProcess?: boolean; persistent?: boolean }) => Promise<{ env: FaultEnv; page: Page; startedAt: number }> {
+  const startEnv = faultEnvPerTest();
+  return async (opts) => {
+    const env = await startEnv(opts);
+    const page = await openRecorder(env);
+    return { env, page, startedAt: Date.now() };
+  };
 }
 
 /** The main Chromium process of a profile: the one whose parent is not itself on that profile. */
@@ -108,33 +125,13 @@ async function waitGone(pid: number): Promise<void> {
   if (!state.startsWith('Z')) throw new Error(`browser ${pid} still alive after SIGKILL (${state})`);
 }
 
-/** Init script: counts MediaRecorder's dataavailable events, to prove none was lost before the outbox. */
-function countRecorderChunks(): void {
-  const Native = window.MediaRecorder;
-  const w = window as unknown as { __chunksEmitted: number };
-  w.__chunksEmitted = 0;
-  window.MediaRecorder = class extends Native {
-    constructor(...args: ConstructorParameters<typeof MediaRecorder>) {
-      super(...args);
-      this.addEventListener('dataavailable', (e) => {
-        if ((e as BlobEvent).data.size > 0) w.__chunksEmitted++;
-      });
-    }
-  };
-}
-
-export const chunksEmitted = (page: Page) => page.evaluate(() => (window as unknown as { __chunksEmitted: number }).__chunksEmitted);
+/** Chunks with bytes MediaRecorder emitted, counted outside the app (app-page.ts's init script). */
+export const chunksEmitted = async (page: Page): Promise<number> => (await recorderCounts(page)).chunks;
 
 // ---- driving the app ----------------------------------------------------------------------
 
 /** Opens the app from the proxy's origin with the token in the fragment; waits for recorder + worker. */
-export async function openRecorder(env: FaultEnv, context: BrowserContext = env.context, token = env.token): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${env.origin}/#token=${encodeURIComponent(token)}`);
-  await page.getByRole('button', { name: 'Start recording' }).waitFor({ state: 'visible', timeout: 20_000 });
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
-  return page;
-}
+export const openRecorder = (env: FaultEnv, context: BrowserContext = env.context, token = env.token): Promise<Page> => openRecorderPage(context, env.origin, token, 20_000);
 
 /** Clicks "Start recording" and returns the new recording's id once the outbox has it. */
 export async function startRecording(page: Page): Promise<string> {
@@ -153,16 +150,7 @@ export async function stopRecording(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 20_000 });
 }
 
-export function statusKind(page: Page): Promise<string | null> {
-  return page.locator('upload-status [role="status"][data-status]').first().getAttribute('data-status');
-}
-
-export function progressValue(page: Page): Promise<string | null> {
-  return page.getByRole('progressbar', { name: 'Upload progress' }).first().getAttribute('aria-valuenow');
-}
-
 // ---- the outbox, read straight from IndexedDB ---------------------------------------------
-
 
 export async function localRecording(page: Page, id: string): Promise<LocalRecording> {
   const rec = (await readOutbox(page)).find((r) => r.id === id);
