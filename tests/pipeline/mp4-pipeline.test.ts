@@ -114,7 +114,13 @@ describe('an MP4 recording (as Safari records) through the pipeline', () => {
     expect(rec).toMatchObject({ state: 'complete', serverSize: mp4.length });
 
     const auth = { authorization: `Bearer ${token}` };
-    const status = (await (await fetch(`${server.url}${ROUTES.video(rec.videoId!)}`, { headers: auth })).json()) as Record<string, unknown>;
+    // The recorded bytes' SHA-256 is computed after completion, off the stop-to-link path: wait
+    // (bounded, on the status itself) until the server has filled it in.
+    let status: Record<string, unknown> = {};
+    for (let i = 0; i < 20_000 && !status.sha256; i++) {
+      status = (await (await fetch(`${server.url}${ROUTES.video(rec.videoId!)}`, { headers: auth })).json()) as Record<string, unknown>;
+      if (!status.sha256) await new Promise((r) => setImmediate(r));
+    }
     const digest = await chunksDigestHex(chunks.map((c) => createHash('sha256').update(c).digest('hex')));
     expect(rec.completionCheck).toEqual(status.chunksDigest ? { by: 'chunks-digest', digest } : { by: 'sha256', digest: sha });
     expect(status).toMatchObject({ state: 'complete', mimeType: SAFARI_MIME, receivedChunks: chunks.length, chunks: [[0, chunks.length - 1]], sha256: sha });
