@@ -1,4 +1,4 @@
-/** Request-rate limits and slow bodies: each has its catalogue code (a full disk: full-disk.test.ts). */
+/** Request-rate limits and slow bodies: each has its catalogue code (a full disk: insufficient-storage.test.ts). */
 import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
