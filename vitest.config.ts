@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** Server API tests that also run on PostgreSQL + S3 (project server-pg-s3). */
+const SERVER_ON_BOTH_BACKENDS = ['happy-path', 'finalize', 'bad-input', 'cross-user', 'limits', 'video-meta', 'seekable-webm', 'fuzz'].map(
+  (name) => `tests/server/${name}.test.ts`,
+);
+
 export default defineConfig({
   test: {
     reporters: ['default', './tests/support/summary-reporter.ts'],
@@ -12,6 +17,19 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: ['tests/**/*.test.ts'],
           exclude: ['tests/e2e/**', 'node_modules/**'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // The server API tests again, on PostgreSQL + S3 (tests/support/test-backend.ts): the
+          // files that talk to the server only over HTTP (docs/TESTING.md says why the rest not).
+          name: 'server-pg-s3',
+          sequence: { groupOrder: 0 },
+          include: SERVER_ON_BOTH_BACKENDS,
+          env: { OUTBOX_TEST_BACKEND: 'pg-s3' },
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

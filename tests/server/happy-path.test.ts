@@ -1,10 +1,14 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseFile } from '../../src/server/paths.ts';
 import { FinalizeResponse, VideoList, VideoStatus } from '../../src/shared/api.ts';
-import { startTestServer, type TestServer } from '../support/server-process.ts';
+import { startTestServer, type InProcessTestServer } from '../support/server-process.ts';
+import { bucketObjects, sqlOn, testBackend } from '../support/test-backend.ts';
 import { chunksDigestOf, client, makeChunks, sha256, shuffle, type Client } from './helpers.ts';
 import { settledStatus } from './settled.ts';
 
-let server: TestServer;
+let server: InProcessTestServer;
 let c: Client;
 
 beforeAll(async () => {
@@ -104,5 +108,27 @@ describe('a whole recording', () => {
     const after = await client(server.url, token).me();
     expect(after.status).toBe(401);
     expect(after.json.error.code).toBe('unauthorized');
+  });
+
+  it('keeps the video on the backend this run selects (OUTBOX_TEST_BACKEND), not silently on another', async () => {
+    const { sessionId } = (await c.init()).json;
+    const chunks = makeChunks(2, 3000);
+    for (const [i, b] of chunks.entries()) await c.chunk(sessionId, i, b);
+    expect((await c.finalize({ sessionId, totalChunks: 2 })).json.status).toBe('complete');
+    const onDisk = { sqlite: existsSync(databaseFile(server.dataDir)), blobs: existsSync(join(server.dataDir, 'blobs')) };
+    if (testBackend() === 'disk-sqlite') {
+      expect(server.shared).toBeNull();
+      expect(onDisk).toEqual({ sqlite: true, blobs: true });
+      return;
+    }
+    const shared = server.shared!;
+    expect(onDisk).toEqual({ sqlite: false, blobs: false });
+    expect(await bucketObjects(shared)).toContainEqual({ key: `videos/${sessionId}`, size: Buffer.concat(chunks).length });
+    const rows = await sqlOn<{ state: string; n: number }>(
+      shared,
+      'SELECT v.state, (SELECT count(*)::int FROM chunks WHERE video_id = v.id) AS n FROM videos v WHERE v.id = $1',
+      [sessionId],
+    );
+    expect(rows).toEqual([{ state: 'complete', n: 2 }]);
   });
 });

@@ -1,16 +1,10 @@
-/** Request-rate limits, slow bodies and a full disk: each has its catalogue code. */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+/** Request-rate limits and slow bodies: each has its catalogue code (a full disk: insufficient-storage.test.ts). */
+import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/app.ts';
-import { loadConfig } from '../../src/server/config.ts';
-import { addUser } from '../../src/server/users.ts';
 import { formatContentDigest } from '../../src/shared/digest.ts';
-import { ApiError } from '../../src/shared/errors.ts';
 import { startTestServer } from '../support/server-process.ts';
-import { diskStores, intercept } from '../support/stores.ts';
 import { client, sha256 } from './helpers.ts';
 
 describe('rate limits', () => {
@@ -62,33 +56,5 @@ describe('slow bodies', () => {
     expect((await c.status(id)).json.receivedChunks).toBe(0);
     expect(readdirSync(join(server.dataDir, 'tmp', 'incoming'))).toEqual([]);
     await server.stop();
-  });
-});
-
-/** What every store answers when its disk is full (each maps ENOSPC itself, storage/ports.ts). */
-const full = async (): Promise<never> => {
-  throw new ApiError('insufficient_storage');
-};
-
-describe('full disk', () => {
-  it('answers 507 insufficient_storage and records nothing', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'outbox-full-'));
-    const stores = await diskStores(dataDir);
-    const app = buildServer(loadConfig({ LOG_LEVEL: 'silent', OUTBOX_DATA_DIR: dataDir }), {
-      stores: { ...stores, chunks: intercept(stores.chunks, { put: full }), output: intercept(stores.output, { write: full }) },
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const c = client(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, (await addUser(app.outbox.repo, 'full', Date.now())).token);
-    const id = (await c.init()).json.sessionId as string;
-    const r = await c.chunk(id, 0, Buffer.from('bytes'));
-    expect(r.status).toBe(507);
-    expect(r.json.error.code).toBe('insufficient_storage');
-    expect((await c.status(id)).json.receivedChunks).toBe(0);
-    // Out of order (stored, not written into the output): the same answer.
-    const late = await c.chunk(id, 3, Buffer.from('later'));
-    expect(late.json.error.code).toBe('insufficient_storage');
-    expect((await c.status(id)).json.receivedChunks).toBe(0);
-    await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 });

@@ -7,7 +7,11 @@
  *   process (for kill -9 / restart tests), started by launcher.ts. Its stdout/stderr are
  *   captured (`output()`).
  *
- * Users are created directly in the data directory's SQLite database (WAL makes that safe while
+ * `startTestServer` runs on disk + SQLite, or on PostgreSQL + S3 (a fresh schema and bucket per
+ * server) when OUTBOX_TEST_BACKEND=pg-s3 (tests/support/test-backend.ts); the data directory then
+ * holds only node-local temp files.
+ *
+ * Users of `startServerProcess` are created directly in the data directory's SQLite database (WAL makes that safe while
  * the server runs). The temp data directory is removed on stop() unless the caller passed
  * `dataDir` or `keepDataDir: true`.
  */
@@ -21,6 +25,7 @@ import type { MetadataRepo } from '../../src/server/storage/metadata-repo.ts';
 import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
 import { addUser, revokeUser } from '../../src/server/users.ts';
 import { launch, listeningPort, stopChild, waitForLine, type Launched } from './launcher.ts';
+import { sharedStorageFor, testBackend, type SharedStorage } from './test-backend.ts';
 
 export interface TestServer {
   url: string;
@@ -30,6 +35,11 @@ export interface TestServer {
   /** Revokes every token of the user (later calls answer 401). */
   revokeUser(name: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface InProcessTestServer extends TestServer {
+  /** The PostgreSQL schema and bucket it runs on (OUTBOX_TEST_BACKEND=pg-s3); null on disk + SQLite. */
+  shared: SharedStorage | null;
 }
 
 export interface ServerProcess extends TestServer {
@@ -71,11 +81,13 @@ async function withRepo<T>(dataDir: string, fn: (repo: MetadataRepo) => Promise<
 
 export async function startTestServer(
   opts: { dataDir?: string; env?: Record<string, string>; clock?: () => number; staticDir?: string; keepDataDir?: boolean } = {},
-): Promise<TestServer> {
+): Promise<InProcessTestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const removeOnStop = !opts.dataDir && !opts.keepDataDir;
+  const shared = testBackend() === 'pg-s3' ? await sharedStorageFor(dataDir) : null;
   const config = loadConfig({
     ...TEST_ENV,
+    ...shared?.env,
     ...opts.env,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -91,6 +103,7 @@ export async function startTestServer(
   return {
     url: `http://127.0.0.1:${addr.port}`,
     dataDir,
+    shared,
     createUser: async (name) => (await addUser(app.outbox.repo, name, clock())).token,
     revokeUser: async (name) => void (await revokeUser(app.outbox.repo, name, clock())),
     stop: async () => {
