@@ -84,7 +84,8 @@ describe('recording flow', () => {
     await expect.poll(() => page.getByRole('meter', { name: 'Microphone level' }).isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Start recording' }).click();
     await page.getByRole('timer', { name: 'Recording starts in 3' }).waitFor();
-    expect(await page.title()).toBe('Starting in 3… — Outbox Recorder');
+    // The tab title follows the countdown in its own render; under load it may already say 2.
+    await expect.poll(() => page.title()).toMatch(/^Starting in [1-3]… — Outbox Recorder$/);
     await page.getByRole('button', { name: /^Cancel/ }).click();
     await page.getByText('Countdown cancelled. Nothing was recorded.').waitFor();
 

@@ -71,7 +71,7 @@ describe('long server outage (kill -9 for OUTAGE_S), real Chromium', () => {
       const recoveredMs = Date.now() - backAt;
 
       const local = await localRecording(page, id);
-      expect(video.sha256).toBe(local.sha256);
+      // sha256 follows completion; this waits for it and checks it against the outbox.
       await expectServedRecording(env.server, env.token, id, local);
       expect(video.receivedChunks).toBe(local.indices.length);
       expect(video.chunks).toEqual([[0, local.indices.length - 1]]);
@@ -102,7 +102,7 @@ describe('long server outage (kill -9 for OUTAGE_S), real Chromium', () => {
       const backAt = Date.now();
       const video = await waitServerComplete(env, id, RECOVERY_MS);
       const recoveredMs = Date.now() - backAt;
-      expect(video.sha256).toBe(local.sha256);
+      // sha256 follows completion; this waits for it and checks it against the outbox.
       await expectServedRecording(env.server, env.token, id, local);
       expect(video.chunks).toEqual([[0, local.indices.length - 1]]);
       expect(env.context.pages()).toHaveLength(0);
