@@ -144,7 +144,8 @@ describe('recording app', () => {
     // At least the configured attempts; the other chunks' successes re-arm it too, never given up.
     expect(hits).toBeGreaterThanOrEqual(5);
     const retry = page.getByRole('button', { name: 'Retry now' });
-    expect(await retry.isVisible()).toBe(true);
+    // The status card re-renders every second (its countdown): wait for the button on it.
+    await expect.poll(() => retry.isVisible(), { timeout: 10_000 }).toBe(true);
     expect(Number(await progressValue(page))).toBeLessThan(100);
     // Kept in the outbox as failed-and-waiting (between tries; a try in flight shows `uploading`).
     await expect.poll(async () => (await readOutbox(page))[0]!.chunkStates.failed ?? 0, { timeout: 15_000 }).toBe(1);
