@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ROUTES } from '../../src/shared/api.ts';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 
@@ -33,11 +34,29 @@ export interface Nginx {
 export interface NginxOptions {
   /** Largest request body nginx lets through; the server's own limit (16 MiB) + headers. */
   clientMaxBodySize?: string;
+  /**
+   * Test-only: chunk POSTs go to an upstream chosen by the parity of their `index` (even → the
+   * first, odd → the second) instead of round robin, so one recording's chunks alternate between
+   * two nodes whatever other requests interleave with them; everything else stays round robin.
+   */
+  chunksByIndexParity?: boolean;
 }
 
 /** The proxy configuration of docs/SCALE-OUT.md, plus a test-only access log of upstreams. */
 export function nginxConfig(prefix: string, port: number, upstreams: readonly number[], opts: NginxOptions = {}): string {
   const servers = upstreams.map((p) => `server 127.0.0.1:${p};`).join(' ');
+  if (opts.chunksByIndexParity && upstreams.length < 2) throw new Error('nginx: chunksByIndexParity needs two upstreams');
+  // A variable proxy_pass names an upstream group when one has that name (ngx_http_proxy_module).
+  const parity = opts.chunksByIndexParity
+    ? `  upstream outbox_even { server 127.0.0.1:${upstreams[0]}; keepalive 8; }
+  upstream outbox_odd { server 127.0.0.1:${upstreams[1]}; keepalive 8; }
+  map "$request_method $uri $arg_index" $outbox_pool {
+    "~^POST ${ROUTES.chunk} [0-9]*[02468]$" outbox_even;
+    "~^POST ${ROUTES.chunk} [0-9]*[13579]$" outbox_odd;
+    default outbox;
+  }
+`
+    : '';
   return `worker_processes 1;
 error_log stderr warn;
 ${process.getuid?.() === 0 ? '# Running as root: workers would switch to "nobody", who cannot write the temp prefix.\nuser root;\n' : ''}pid ${join(prefix, 'nginx.pid')};
@@ -48,11 +67,11 @@ http {
   client_body_temp_path ${join(prefix, 'body')}; proxy_temp_path ${join(prefix, 'proxy')};
   fastcgi_temp_path ${join(prefix, 'fastcgi')}; uwsgi_temp_path ${join(prefix, 'uwsgi')}; scgi_temp_path ${join(prefix, 'scgi')};
   upstream outbox { ${servers} keepalive 32; }
-  server {
+${parity}  server {
     listen 127.0.0.1:${port};
     client_max_body_size ${opts.clientMaxBodySize ?? '17m'};
     location / {
-      proxy_pass http://outbox;
+      proxy_pass http://${opts.chunksByIndexParity ? '$outbox_pool' : 'outbox'};
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;

@@ -18,7 +18,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { PgMetadataRepo } from '../../src/server/storage/postgres/pg-metadata-repo.ts';
 import { addUser } from '../../src/server/users.ts';
-import { freePort, startNginx, type Nginx } from './nginx.ts';
+import { freePort, startNginx, type Nginx, type NginxOptions } from './nginx.ts';
 import type { TestS3 } from './s3.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { sharedStorageEnv } from './storage-env.ts';
@@ -35,6 +35,8 @@ export interface ScaleOutOptions {
   s3Endpoint?: string;
   /** Extra environment for every node (callers' values win over the harness's). */
   env?: Record<string, string>;
+  /** The proxy's options (e.g. chunks alternated between the first two nodes by index). */
+  proxy?: NginxOptions;
 }
 
 export interface ScaleOut {
@@ -62,7 +64,7 @@ export interface ScaleOut {
 
 export async function startScaleOut(opts: ScaleOutOptions): Promise<ScaleOut> {
   const ports = await Promise.all(Array.from({ length: opts.nodes }, () => freePort()));
-  const proxy = await startNginx(ports);
+  const proxy = await startNginx(ports, opts.proxy);
   const nodes: ServerProcess[] = [];
   const db = opts.databaseUrl ? new pg.Pool({ connectionString: opts.databaseUrl, max: 2 }) : null;
   db?.on('error', () => {});
