@@ -56,7 +56,7 @@ async function secondContext(e: FaultEnv, lines: string[]): Promise<BrowserConte
 /** Starts a recording and waits until the server holds a chunk of it (the uploads work before the kill). */
 async function recordUntilUploading(e: FaultEnv, page: Page): Promise<string> {
   const id = await startRecording(page);
-  await expect.poll(async () => (await serverVideo(e, id))?.receivedChunks ?? 0, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+  await expect.poll(async () => (await serverVideo(e, id))?.receivedChunks ?? 0, { timeout: 45_000 }).toBeGreaterThanOrEqual(1);
   return id;
 }
 

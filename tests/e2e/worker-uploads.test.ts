@@ -34,7 +34,8 @@ afterEach(async () => {
   proxy = null;
 });
 
-describe('worker uploads', { timeout: 60_000 }, () => {
+// A bound for a loaded 2-core machine, where one of these can take a minute.
+describe('worker uploads', { timeout: 120_000 }, () => {
   it('uploads chunks a page wrote to the outbox, each once, and finalizes', async () => {
     env = await startE2e();
     const page = await openApp(env.context, env.server.url, env.token);
