@@ -150,14 +150,16 @@ describe('recording flow', () => {
     page.off('dialog', accept);
     const notice = page.getByTestId('interrupted');
     await notice.waitFor({ timeout: 20_000 });
-    const text = await notice.innerText();
-    const m = /Your last recording was interrupted — 0:(\d\d) saved/.exec(text);
-    expect(m, text).not.toBeNull();
-    expect(Number(m![1])).toBeGreaterThanOrEqual(3); // two 2-second chunks were saved
+    // Polled: the notice renders before the saved length it states is read back from the outbox.
+    let text = '';
+    await expect
+      .poll(async () => (text = await notice.innerText()), { timeout: 10_000 })
+      .toMatch(/Your last recording was interrupted — 0:\d\d saved/);
+    expect(Number(/0:(\d\d) saved/.exec(text)![1]), text).toBeGreaterThanOrEqual(3); // two 2-second chunks were saved
     await notice.getByRole('button', { name: 'Review it' }).click();
     await page.getByRole('heading', { name: /^Recording saved · 0:0\d$/ }).waitFor();
     await page.getByLabel('Play the recording from this device').waitFor();
-    expect(await notice.count()).toBe(0);
+    await expect.poll(() => notice.count()).toBe(0);
   });
 
   // Last: it stops the shared server.
@@ -185,8 +187,14 @@ describe('recording flow', () => {
     const played = await player.evaluate(async (v: HTMLVideoElement) => {
       v.muted = true;
       await v.play();
-      await new Promise<void>((resolve) => {
-        const check = () => (v.currentTime > 0.5 ? resolve() : requestAnimationFrame(check));
+      // Bounded: a take that never plays fails here with its own message, not at the test timeout.
+      await new Promise<void>((resolve, reject) => {
+        const deadline = performance.now() + 15_000;
+        const check = () => {
+          if (v.currentTime > 0.5) resolve();
+          else if (performance.now() > deadline) reject(new Error(`the take did not play past 0.5 s in 15 s (currentTime ${v.currentTime}, readyState ${v.readyState})`));
+          else requestAnimationFrame(check);
+        };
         check();
       });
       return { src: v.currentSrc, t: v.currentTime };
@@ -194,7 +202,7 @@ describe('recording flow', () => {
     expect(played.src).toMatch(/^blob:/);
 
     const title = page.getByLabel('Title');
-    expect(await title.inputValue()).toMatch(/^Camera recording — \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
+    await expect.poll(() => title.inputValue()).toMatch(/^Camera recording — \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
     await title.fill('Quarterly demo');
     await page.getByRole('button', { name: 'Save title' }).click();
     await page.getByRole('alert').filter({ hasText: 'The title could not be saved: the server cannot be reached.' }).waitFor();

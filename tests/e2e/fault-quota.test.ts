@@ -41,8 +41,10 @@ describe('fault matrix: quota', () => {
     const startedAt = Date.now();
     const id = await startRecording(page);
     await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: scaled(30) });
-    const notice = await page.getByRole('alert').innerText();
-    expect(notice).toContain('ran out of storage space');
+    // A locator wait, not one read: the notice may render a moment after the Start button.
+    const alert = page.getByRole('alert').filter({ hasText: 'ran out of storage space' });
+    await alert.waitFor({ timeout: 10_000 });
+    const notice = await alert.innerText();
     const saved = await localRecording(page, id);
     const emitted = await chunksEmitted(page);
     expect(saved.state).not.toBe('recording');

@@ -34,7 +34,8 @@ afterEach(async () => {
   proxy = null;
 });
 
-describe('worker uploads', { timeout: 60_000 }, () => {
+// A bound for a loaded 2-core machine, where one of these can take a minute.
+describe('worker uploads', { timeout: 120_000 }, () => {
   it('uploads chunks a page wrote to the outbox, each once, and finalizes', async () => {
     env = await startE2e();
     const page = await openApp(env.context, env.server.url, env.token);
@@ -49,8 +50,10 @@ describe('worker uploads', { timeout: 60_000 }, () => {
     env = await startE2e();
     proxy = await startFaultProxy({ target: env.server.url });
     const page = await openApp(env.context, proxy.url, env.token);
-    // ~0.4 s per 100 KB chunk: the whole recording needs seconds, so most of it is still queued.
-    proxy.set({ bandwidthBps: 250_000 });
+    // A 20 KB/s link while the page writes (5 s per 100 KB chunk, however slowly a loaded machine
+    // writes them), so ≥ 10 are still queued at close; then 250 KB/s (0.4 s per chunk), so the
+    // rest needs seconds with no page open.
+    proxy.set({ linkBps: 20_000 });
     const rec = await writeRecording(page, { count: CHUNKS, size: CHUNK_BYTES });
     const states = await chunkStates(page, rec.recordingId);
     expect((states.pending ?? 0) + (states.uploading ?? 0)).toBeGreaterThanOrEqual(10);
@@ -58,6 +61,7 @@ describe('worker uploads', { timeout: 60_000 }, () => {
     await page.close();
     const closedAt = Date.now();
     expect(env.context.pages()).toHaveLength(0);
+    proxy.set({ linkBps: 250_000 });
     await expectServerCopy(env, rec);
     console.info(`[e2e] ${CHUNKS} chunks (${(states.pending ?? 0) + (states.uploading ?? 0)} not uploaded at close) completed ${Date.now() - closedAt} ms after the page closed`);
   });

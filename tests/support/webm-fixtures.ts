@@ -1,43 +1,34 @@
 /**
  * WebM streams shaped like MediaRecorder's, made by Debian's ffmpeg from a test source and cached
- * in a temp dir for the run: Segment and Clusters of unknown size, no Cues, no SeekHead; the
+ * in memory for the run: Segment and Clusters of unknown size, no Cues, no SeekHead; the
  * Chromium shape has no Duration, the Firefox shape a Duration of 0 (DESIGN.md "WebM from
  * MediaRecorder"). ffmpeg's `-live 1` writes sized clusters; we rewrite each size to "unknown"
  * of the same width, so the stream is byte-for-byte what a live muxer would send.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { element, floatElement, readChildren, readElementHeader } from '../../src/server/webm/ebml.ts';
 import { ID } from '../../src/server/webm/ids.ts';
 
 const run = promisify(execFile);
-let dir: string | null = null;
 const made = new Map<string, Promise<Buffer>>();
 
-function cacheDir(): string {
-  if (dir === null) {
-    dir = mkdtempSync(join(tmpdir(), 'outbox-webm-'));
-    const d = dir;
-    process.once('exit', () => rmSync(d, { recursive: true, force: true }));
-  }
-  return dir;
-}
-
+/**
+ * ffmpeg writes to its stdout: in live mode the WebM muxer never seeks back, so the bytes are
+ * the same as a file's, and nothing is left in /tmp (vitest ends its workers without the
+ * process 'exit' event a temp-dir cleanup would need).
+ */
 async function encode(seconds: number): Promise<Buffer> {
-  const out = join(cacheDir(), `src-${seconds}.webm`);
-  await run('ffmpeg', [
+  const { stdout } = await run('ffmpeg', [
     '-v', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5',
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     '-t', String(seconds),
     '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '30k', '-g', '25',
     '-c:a', 'libopus', '-b:a', '16k',
-    '-f', 'webm', '-live', '1', '-cluster_time_limit', '2000', out,
-  ], { timeout: 300_000 });
-  return readFileSync(out);
+    '-f', 'webm', '-live', '1', '-cluster_time_limit', '2000', 'pipe:1',
+  ], { timeout: 300_000, encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 });
+  return stdout;
 }
 
 /** Re-lays ffmpeg's file as a live stream of the given browser's shape. */

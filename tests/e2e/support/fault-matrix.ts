@@ -137,7 +137,8 @@ export const openRecorder = (env: FaultEnv, context: BrowserContext = env.contex
 export async function startRecording(page: Page): Promise<string> {
   const before = new Set((await readOutbox(page)).map((r) => r.id));
   await page.getByRole('button', { name: 'Start recording' }).click();
-  await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 20_000 });
+  // Bounds, not clocks: a loaded 2-core machine may take tens of seconds to start a MediaRecorder.
+  await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 45_000 });
   let id: string | undefined;
   await expect
     .poll(async () => (id = (await readOutbox(page)).find((r) => !before.has(r.id))?.id), { timeout: 10_000 })
@@ -147,7 +148,7 @@ export async function startRecording(page: Page): Promise<string> {
 
 export async function stopRecording(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Stop recording' }).click();
-  await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 45_000 });
 }
 
 // ---- the outbox, read straight from IndexedDB ---------------------------------------------
