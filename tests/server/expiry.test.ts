@@ -1,37 +1,33 @@
-/** Idle sessions expire (driven by an injected clock, sweep called directly) and lose their bytes. */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * Idle sessions expire (driven by an injected clock, sweep called directly) and lose their bytes,
+ * on both backends (OUTBOX_TEST_BACKEND): on disk the output file and the chunk files; on
+ * PostgreSQL + S3 the multipart upload is aborted and the pending chunks deleted. The first chunk
+ * is one output segment by itself (S3's 5 MiB part minimum there), so the idle session has output
+ * bytes to lose.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/app.ts';
-import { loadConfig } from '../../src/server/config.ts';
-import { addUser } from '../../src/server/users.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import type { FastifyInstance } from 'fastify';
-import { diskLayout } from '../support/stores.ts';
+import { MIN_PART_BYTES } from '../../src/server/storage/s3/part-planner.ts';
+import { startTestServer, type InProcessTestServer } from '../support/server-process.ts';
+import { storageProbe, type StorageProbe } from '../support/stores.ts';
+import { testBackend } from '../support/test-backend.ts';
 import { client, makeChunks, sha256, uploadAll, type Client } from './helpers.ts';
 
 const TTL = 60_000;
 let now = Date.UTC(2030, 0, 1);
-let app: FastifyInstance;
+let server: InProcessTestServer;
+let probe: StorageProbe;
 let c: Client;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'outbox-expiry-'));
-  app = buildServer(loadConfig({ LOG_LEVEL: 'warn', OUTBOX_DATA_DIR: dataDir, OUTBOX_SESSION_TTL_MS: String(TTL) }), { clock: () => now });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { token } = await addUser(app.outbox.repo, 'eve', now);
-  c = client(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, token);
+  server = await startTestServer({ env: { OUTBOX_SESSION_TTL_MS: String(TTL) }, clock: () => now });
+  probe = storageProbe(server);
+  c = client(server.url, await server.createUser('eve'));
 });
-afterAll(async () => {
-  await app.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => server.stop());
 
 describe('expiry', () => {
-  it('expires only sessions idle longer than the TTL and removes their files', async () => {
-    const chunks = makeChunks(4, 200);
+  it('expires only sessions idle longer than the TTL and removes their bytes', async () => {
+    const chunks = [makeChunks(1, testBackend() === 'pg-s3' ? MIN_PART_BYTES : 200)[0]!, ...makeChunks(3, 200)];
     const idle = (await c.init()).json.sessionId as string;
     await uploadAll(c, idle, chunks, [0, 2]);
     const active = (await c.init()).json.sessionId as string;
@@ -39,21 +35,21 @@ describe('expiry', () => {
     const done = (await c.init()).json.sessionId as string;
     await uploadAll(c, done, chunks);
     await c.finalize({ sessionId: done, totalChunks: 4 });
-    const { output, chunkDir } = diskLayout(dataDir);
-    expect(existsSync(output(idle))).toBe(true);
-    expect(readdirSync(chunkDir(idle))).toEqual([`2-${sha256(chunks[2]!)}`]);
+    expect(await probe.hasOutput(idle)).toBe(true);
+    expect(await probe.chunkObjects(idle)).toEqual([`2-${sha256(chunks[2]!)}`]);
 
     now += TTL - 1_000;
     await uploadAll(c, active, chunks, [2]);
-    expect(await app.outbox.sweep()).toBe(0);
+    expect(await server.app.outbox.sweep()).toBe(0);
 
     now += 2_000;
-    expect(await app.outbox.sweep()).toBe(1);
-    expect(existsSync(output(idle))).toBe(false);
-    expect(existsSync(chunkDir(idle))).toBe(false);
-    expect(readdirSync(chunkDir(active))).toHaveLength(2);
+    expect(await server.app.outbox.sweep()).toBe(1);
+    expect(await probe.hasOutput(idle)).toBe(false);
+    expect(await probe.chunkObjects(idle)).toEqual([]);
+    expect(await probe.chunkObjects(active)).toHaveLength(2);
     expect((await c.status(idle)).json).toMatchObject({ state: 'expired', receivedChunks: 0, chunks: [] });
     expect((await c.status(done)).json.state).toBe('complete');
+    expect(await probe.hasOutput(done)).toBe(true);
     expect((await c.file(done)).status).toBe(200);
 
     const late = await c.chunk(idle, 1, chunks[1]!);

@@ -12,7 +12,7 @@
  * longer exists (completed or aborted) is NoSuchUpload, as on AWS.
  */
 import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -29,6 +29,11 @@ export interface TestS3 {
   settings: S3Settings;
   /** A client the test may use; destroyed by stop(). */
   client: S3Client;
+  /**
+   * The bucket's multipart uploads neither completed nor aborted, read from s3rver's directory
+   * (s3rver has no ListMultipartUploads): what an expiry must leave without its video's.
+   */
+  openUploads(bucket: string): Promise<{ uploadId: string; key: string }[]>;
   stop(): Promise<void>;
 }
 
@@ -130,6 +135,11 @@ export async function startS3(bucket = 'outbox-test'): Promise<TestS3> {
     bucket,
     settings,
     client,
+    async openUploads(name) {
+      const dir = server.store.getResourcePath(name, undefined, 'uploads');
+      const ids = await readdir(dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
+      return Promise.all(ids.map(async (uploadId) => ({ uploadId, key: await readFile(join(dir, uploadId, 'key'), 'utf8') })));
+    },
     async stop() {
       client.destroy();
       server.httpServer?.closeAllConnections();

@@ -18,8 +18,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildServer } from '../../src/server/app.ts';
-import { loadConfig } from '../../src/server/config.ts';
+import type { FastifyInstance } from 'fastify';
+import { buildServer, type ServerDeps } from '../../src/server/app.ts';
+import { loadConfig, type ServerConfig } from '../../src/server/config.ts';
 import { databaseFile } from '../../src/server/paths.ts';
 import type { MetadataRepo } from '../../src/server/storage/metadata-repo.ts';
 import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
@@ -40,6 +41,8 @@ export interface TestServer {
 export interface InProcessTestServer extends TestServer {
   /** The PostgreSQL schema and bucket it runs on (OUTBOX_TEST_BACKEND=pg-s3); null on disk + SQLite. */
   shared: SharedStorage | null;
+  /** The fastify instance, for tests that reach its services (`app.outbox.sweep()`, `ctx.chunks`). */
+  app: FastifyInstance;
 }
 
 export interface ServerProcess extends TestServer {
@@ -54,10 +57,6 @@ export interface ServerProcess extends TestServer {
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-function tempDataDir(): string {
-  return mkdtempSync(join(tmpdir(), 'outbox-server-'));
-}
 
 /** Quiet, test-friendly defaults; callers' env wins. */
 const TEST_ENV: Record<string, string> = { LOG_LEVEL: 'warn', OUTBOX_RATE_LIMIT: '1000000', OUTBOX_AUTH_FAILURE_LIMIT: '1000000' };
@@ -79,31 +78,66 @@ async function withRepo<T>(dataDir: string, fn: (repo: MetadataRepo) => Promise<
   }
 }
 
-export async function startTestServer(
-  opts: { dataDir?: string; env?: Record<string, string>; clock?: () => number; staticDir?: string; keepDataDir?: boolean } = {},
-): Promise<InProcessTestServer> {
-  const dataDir = opts.dataDir ?? tempDataDir();
-  const removeOnStop = !opts.dataDir && !opts.keepDataDir;
+/**
+ * The configuration `startTestServer` gives a server on `dataDir`: the test defaults, the test
+ * backend's storage (a fresh or the earlier schema and bucket on pg-s3), then `env`. Tests that
+ * open a store or the repository themselves (to wrap it) open it from this.
+ */
+export async function testServerConfig(dataDir: string, env: Record<string, string> = {}, staticDir?: string): Promise<ServerConfig> {
   const shared = testBackend() === 'pg-s3' ? await sharedStorageFor(dataDir) : null;
-  const config = loadConfig({
+  return loadConfig({
     ...TEST_ENV,
     ...shared?.env,
-    ...opts.env,
+    ...env,
     PORT: '0',
     HOST: '127.0.0.1',
     OUTBOX_DATA_DIR: dataDir,
-    OUTBOX_STATIC_DIR: opts.staticDir ?? opts.env?.OUTBOX_STATIC_DIR ?? join(ROOT, 'dist'),
+    OUTBOX_STATIC_DIR: staticDir ?? env.OUTBOX_STATIC_DIR ?? join(ROOT, 'dist'),
   });
-  const app = buildServer(config, opts.clock ? { clock: opts.clock } : {});
-  await app.listen({ port: 0, host: '127.0.0.1' });
+}
+
+export interface InProcessOptions {
+  /** Default: a fresh temp directory, removed on stop(). */
+  dataDir?: string;
+  env?: Record<string, string>;
+  clock?: () => number;
+  staticDir?: string;
+  keepDataDir?: boolean;
+  /** Remove `dataDir` on stop() even though the caller passed it. */
+  removeDataDir?: boolean;
+  deps?: ServerDeps;
+}
+
+/** A fresh temp data directory (the caller removes it, or passes `removeDataDir`). */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'outbox-server-'));
+}
+
+/**
+ * `deps`: what buildServer takes besides the configuration (wrapped stores or repository, a
+ * clock, a log stream); `clock` also dates the users it creates.
+ */
+export async function startTestServer(opts: InProcessOptions = {}): Promise<InProcessTestServer> {
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const removeOnStop = opts.removeDataDir ?? (!opts.dataDir && !opts.keepDataDir);
+  const shared = testBackend() === 'pg-s3' ? await sharedStorageFor(dataDir) : null;
+  const config = await testServerConfig(dataDir, opts.env, opts.staticDir);
+  const clock = opts.clock ?? opts.deps?.clock ?? Date.now;
+  const app = buildServer(config, { ...opts.deps, clock });
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   const addr = app.server.address();
   if (!addr || typeof addr !== 'object') throw new Error('server has no address');
-  const clock = opts.clock ?? Date.now;
   let stopped = false;
   return {
     url: `http://127.0.0.1:${addr.port}`,
     dataDir,
     shared,
+    app,
     createUser: async (name) => (await addUser(app.outbox.repo, name, clock())).token,
     revokeUser: async (name) => void (await revokeUser(app.outbox.repo, name, clock())),
     stop: async () => {
