@@ -65,6 +65,9 @@ export async function completePartially(ctx: IngestContext, videoId: string, los
  */
 export async function finishPartialInFlight(ctx: IngestContext, video: VideoRecord, lost: AbortSignal): Promise<VideoRecord | null> {
   if (video.state !== 'open' || video.totalChunks === null || video.assembledChunks === 0) return null;
+  // No hole among the rows (finalize with every chunk held, the usual case): nothing to look at.
+  const held = await ctx.repo.chunkSummary(video.id);
+  if (held.count === held.highest + 1) return null;
   if (!isPartialInFlight(video, await ctx.repo.listChunks(video.id))) return null;
   ctx.log.warn({ event: 'completion/partial-resumed', videoId: video.id, assembledChunks: video.assembledChunks });
   return completePartially(ctx, video.id, lost);
