@@ -147,6 +147,17 @@ async function writePlanned(
  * that lost it) is dropped so the client sees the index missing and sends it again; null then.
  */
 async function bytesOf(ctx: IngestContext, videoId: string, covered: readonly ChunkRecord[], inHand: InHand | undefined): Promise<Buffer[] | null> {
+  if (ctx.chunks.getMany) {
+    const stored = covered.filter((c) => !inHand?.has(c.index));
+    try {
+      const got = await ctx.chunks.getMany(stored.map((c) => ({ videoId, index: c.index, sha256: c.sha256 })));
+      const byIndex = new Map(stored.map((c, k) => [c.index, got[k]!]));
+      return covered.flatMap((c) => [...(inHand?.get(c.index) ?? byIndex.get(c.index)!)]);
+    } catch (err) {
+      // Which one is missing: found below, one at a time.
+      if (!(err instanceof ApiError && err.code === 'not_found')) throw err;
+    }
+  }
   const parts: (readonly Buffer[] | null)[] = new Array(covered.length).fill(null);
   let missing: ChunkRecord | null = null;
   let next = 0;

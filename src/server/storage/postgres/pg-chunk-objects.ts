@@ -140,6 +140,28 @@ export class PgChunkObjects implements ChunkObjects {
     return [rows[0].bytes];
   }
 
+  /** What this node holds from memory, the rest in one SELECT (hex text, as `get`). */
+  async getMany(refs: readonly ChunkRef[]): Promise<Buffer[][]> {
+    refs.forEach(checkRef);
+    const out: (Buffer | undefined)[] = refs.map((r) => this.recent.get(cacheKey(r)));
+    const wanted = refs.filter((_, k) => !out[k]);
+    if (wanted.length > 0) {
+      const videoIds = [...new Set(wanted.map((r) => r.videoId))];
+      const { rows } = await this.q<{ video_id: string; idx: number; sha256: string; bytes: Buffer }>(
+        'SELECT video_id, idx, sha256, bytes FROM chunk_bytes WHERE video_id = ANY($1::text[]) AND idx = ANY($2::int[])',
+        [videoIds, wanted.map((r) => r.index)],
+      );
+      const found = new Map(rows.map((r) => [cacheKey({ videoId: r.video_id, index: r.idx, sha256: r.sha256 }), r.bytes]));
+      refs.forEach((r, k) => {
+        out[k] ??= found.get(cacheKey(r));
+      });
+    }
+    return out.map((b) => {
+      if (!b) throw new ApiError('not_found');
+      return [b];
+    });
+  }
+
   async delete(ref: ChunkRef): Promise<void> {
     checkRef(ref);
     this.recent.delete(cacheKey(ref));
