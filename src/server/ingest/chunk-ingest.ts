@@ -29,7 +29,7 @@ import { ApiError } from '../../shared/errors.ts';
 import type { ByteLimits, User, VideoRecord } from '../storage/metadata-repo.ts';
 import type { ChunkRef } from '../storage/ports.ts';
 import { receiveBody, type BodyMode, type ReceivedBody } from './chunk-body.ts';
-import { advanceVideo } from './completion.ts';
+import { advanceVideo, finishPartialInFlight } from './completion.ts';
 import type { IngestContext } from './context.ts';
 import { outputHandle, prefixOf } from './segment-assembly.ts';
 import { ownedVideo } from './videos.ts';
@@ -118,6 +118,7 @@ async function storeChunk(ctx: IngestContext, videoId: string, index: number, re
     const fast = await ctx.locker.withLock(videoId, async (lost) => {
       const { video, duplicate } = await recheck(ctx, ref);
       if (duplicate) return 200;
+      if (await finishPartialInFlight(ctx, video, lost)) throw new ApiError('session_closed');
       return (await writeIntoOutput(ctx, video, ref, inMemory, limits, lost)) ? 201 : null;
     });
     if (fast !== null) return fast;
@@ -127,8 +128,9 @@ async function storeChunk(ctx: IngestContext, videoId: string, index: number, re
   return ctx.locker.withLock(videoId, async (lost) => {
     let stored = false;
     try {
-      const { duplicate } = await recheck(ctx, ref);
+      const { video, duplicate } = await recheck(ctx, ref);
       if (duplicate) return 200;
+      if (await finishPartialInFlight(ctx, video, lost)) throw new ApiError('session_closed');
       stored = await ctx.repo.insertChunk(videoId, { index, size: received.size, sha256: ref.sha256 }, ctx.clock(), limits);
       if (!stored) {
         // Recorded meanwhile by a request that did not take this lock (another node's insert).

@@ -19,7 +19,11 @@ import { advanceOutput, type InHand } from './segment-assembly.ts';
  * automatic completion after an incomplete finalize). Returns the video as it then stands.
  */
 export async function advanceVideo(ctx: IngestContext, videoId: string, lost: AbortSignal, opts: { inHand?: InHand; video?: VideoRecord } = {}): Promise<VideoRecord | null> {
-  const video = await advanceOutput(ctx, videoId, { lost, ...opts });
+  const before = opts.video ?? (await ctx.repo.getVideo(videoId));
+  if (!before) return null;
+  const finished = await finishPartialInFlight(ctx, before, lost);
+  if (finished) return finished;
+  const video = await advanceOutput(ctx, videoId, { lost, ...opts, video: before });
   if (!video || video.state !== 'open' || lost.aborted) return video;
   if (video.totalChunks === null || video.assembledChunks < video.totalChunks) return video;
   const rows = await ctx.repo.listChunks(videoId);
@@ -43,6 +47,30 @@ export async function completePartially(ctx: IngestContext, videoId: string, los
   }
   const gaps = missingRanges(toRanges(rows.map((r) => r.index)), before.totalChunks);
   return completeOutput(ctx, video, rows, { partial: true, gaps });
+}
+
+/**
+ * A partial completion that a dead node (or one that lost its lock) cut short between its tail
+ * and its completion record leaves the prefix counting output positions that skip the gaps:
+ * from the first gap on, position ≠ index. Nothing may then advance the output by index (it
+ * would write chunks twice, or a late gap chunk into the middle of the tail) — the next lock
+ * holder finishes that completion instead, whatever request brought it here: the client chose
+ * it with allowPartial. Returns the completed video, or null when `video` is not in that state.
+ *
+ * Only a video with a known total can be in it (finalize sets the total first), so the chunk
+ * rows are read only after finalize, never on the in-order hot path. Callers hold the lock.
+ * A late gap chunk must be refused BEFORE its row is inserted (chunk-ingest calls this under
+ * the lock, before either path writes): a new row below the prefix would make the positions
+ * look aligned again and hide the state for good.
+ */
+export async function finishPartialInFlight(ctx: IngestContext, video: VideoRecord, lost: AbortSignal): Promise<VideoRecord | null> {
+  if (video.state !== 'open' || video.totalChunks === null || video.assembledChunks === 0) return null;
+  // No hole among the rows (finalize with every chunk held, the usual case): nothing to look at.
+  const held = await ctx.repo.chunkSummary(video.id);
+  if (held.count === held.highest + 1) return null;
+  if (!isPartialInFlight(video, await ctx.repo.listChunks(video.id))) return null;
+  ctx.log.warn({ event: 'completion/partial-resumed', videoId: video.id, assembledChunks: video.assembledChunks });
+  return completePartially(ctx, video.id, lost);
 }
 
 /**

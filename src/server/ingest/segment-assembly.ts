@@ -41,6 +41,7 @@ export async function advanceOutput(ctx: IngestContext, videoId: string, opts: A
   let video = opts.video ?? (await ctx.repo.getVideo(videoId));
   for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
     if (!video || video.state !== 'open' || opts.lost.aborted) return video;
+    if (!opts.tail && video.totalChunks === null && !worthScanning(ctx, video)) return video;
     const run = opts.tail ?? (await contiguousRun(ctx, video));
     if (run.length === 0) return video;
     // The tail is planned whatever its size once the run reaches the end of the recording.
@@ -54,15 +55,50 @@ export async function advanceOutput(ctx: IngestContext, videoId: string, opts: A
   return video;
 }
 
-/** The held chunk rows from the prefix on while contiguous (and below a known total). */
+/**
+ * Whether the held chunks could make the writer plan a segment at all. Every chunk row not yet
+ * in the output counts in `storedBytes − assembledBytes` (rows ahead of a hole too), so if the
+ * writer plans nothing for all of them as one run, it plans nothing for the contiguous part of
+ * them: no row need be read. On S3 this is what keeps an in-order chunk O(1) while a part is
+ * gathering (5 MiB is ~450 chunks at a low bitrate, and scanning them on every chunk made ingest
+ * quadratic in the part); disk plans a segment per chunk, so it always scans (one row).
+ */
+function worthScanning(ctx: IngestContext, video: VideoRecord): boolean {
+  const pending = video.storedBytes - video.assembledBytes;
+  return pending > 0 && ctx.output.plan(prefixOf(video), [pending], false).length > 0;
+}
+
+/** Row look-ups in flight at once while scanning a run (the metadata pool has 10 connections). */
+const SCAN_BATCH = 8;
+
+/**
+ * The held chunk rows from the prefix on while contiguous (and below a known total). With the
+ * total known (finalize, and the late chunks after it) one listing of the rows is one round trip
+ * whatever the tail's length — finalize reads them all for the chunks digest anyway. Before, the
+ * rows are looked up by index in small parallel batches (growing from one), stopping at the first hole.
+ */
 async function contiguousRun(ctx: IngestContext, video: VideoRecord): Promise<ChunkRecord[]> {
-  const run: ChunkRecord[] = [];
-  for (let i = video.assembledChunks; video.totalChunks === null || i < video.totalChunks; i++) {
-    const row = await ctx.repo.getChunk(video.id, i);
-    if (!row) break;
-    run.push(row);
+  const from = video.assembledChunks;
+  if (video.totalChunks !== null) {
+    const run: ChunkRecord[] = [];
+    for (const row of await ctx.repo.listChunks(video.id)) {
+      if (row.index < from) continue;
+      if (row.index !== from + run.length || row.index >= video.totalChunks) break;
+      run.push(row);
+    }
+    return run;
   }
-  return run;
+  const run: ChunkRecord[] = [];
+  for (;;) {
+    const at = from + run.length;
+    // 1, 2, … SCAN_BATCH at a time: the usual run is short (nothing, or the next chunk or two).
+    const size = Math.min(SCAN_BATCH, run.length + 1);
+    const batch = await Promise.all(Array.from({ length: size }, (_, k) => ctx.repo.getChunk(video.id, at + k)));
+    for (const row of batch) {
+      if (!row) return run;
+      run.push(row);
+    }
+  }
 }
 
 /**
@@ -111,21 +147,46 @@ async function writePlanned(
  * that lost it) is dropped so the client sees the index missing and sends it again; null then.
  */
 async function bytesOf(ctx: IngestContext, videoId: string, covered: readonly ChunkRecord[], inHand: InHand | undefined): Promise<Buffer[] | null> {
-  const out: Buffer[] = [];
-  for (const c of covered) {
-    const held = inHand?.get(c.index);
-    if (held) {
-      out.push(...held);
-      continue;
-    }
+  if (ctx.chunks.getMany) {
+    const stored = covered.filter((c) => !inHand?.has(c.index));
     try {
-      out.push(...(await ctx.chunks.get({ videoId, index: c.index, sha256: c.sha256 })));
+      const got = await ctx.chunks.getMany(stored.map((c) => ({ videoId, index: c.index, sha256: c.sha256 })));
+      const byIndex = new Map(stored.map((c, k) => [c.index, got[k]!]));
+      return covered.flatMap((c) => [...(inHand?.get(c.index) ?? byIndex.get(c.index)!)]);
     } catch (err) {
+      // Which one is missing: found below, one at a time.
       if (!(err instanceof ApiError && err.code === 'not_found')) throw err;
-      ctx.log.error({ event: 'assembly/chunk-missing', videoId, index: c.index });
-      await ctx.repo.deleteChunk(videoId, c.index);
-      return null;
     }
   }
-  return out;
+  const parts: (readonly Buffer[] | null)[] = new Array(covered.length).fill(null);
+  let missing: ChunkRecord | null = null;
+  let next = 0;
+  // A few reads in flight: a part of small chunks is hundreds of rows, one round trip each.
+  const reader = async () => {
+    while (next < covered.length && !missing) {
+      const k = next++;
+      const c = covered[k]!;
+      const held = inHand?.get(c.index);
+      if (held) {
+        parts[k] = held;
+        continue;
+      }
+      try {
+        parts[k] = await ctx.chunks.get({ videoId, index: c.index, sha256: c.sha256 });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 'not_found')) throw err;
+        missing ??= c;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_PARALLEL, covered.length) }, reader));
+  if (missing) {
+    ctx.log.error({ event: 'assembly/chunk-missing', videoId, index: (missing as ChunkRecord).index });
+    await ctx.repo.deleteChunk(videoId, (missing as ChunkRecord).index);
+    return null;
+  }
+  return parts.flatMap((p) => p!);
 }
+
+/** Chunk reads in flight at once while gathering a segment (PgChunkObjects' pool has 8). */
+const READ_PARALLEL = 6;

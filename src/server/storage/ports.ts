@@ -65,6 +65,11 @@ export interface ChunkObjects {
   put(ref: ChunkRef, body: ChunkBody): Promise<void>;
   /** The bytes, whole (≤ the chunk limit). Rejects ApiError `not_found` when absent. */
   get(ref: ChunkRef): Promise<Buffer[]>;
+  /**
+   * Optional: the bytes of several chunks in one request, in the order asked (a segment of small
+   * chunks is hundreds of them). Rejects `not_found` if any is absent. PostgreSQL: one query.
+   */
+  getMany?(refs: readonly ChunkRef[]): Promise<Buffer[][]>;
   /** Removes one object; absent is fine. */
   delete(ref: ChunkRef): Promise<void>;
   /** Removes every chunk object of the video (any index, any digest); absent is fine. */
