@@ -6,7 +6,8 @@
  */
 import { chunksDigestHex } from '../chunks-digest.ts';
 import { sha256Hex } from '../digest.ts';
-import { Settings, DEFAULT_SETTINGS } from '../settings.ts';
+import { checkSettings } from '../checks/checks.ts';
+import type { Settings } from '../settings.ts';
 import { OutboxError } from './errors.ts';
 import { openOutboxDatabase, type OpenOptions } from './open.ts';
 import { OutboxQueue } from './queue.ts';
@@ -220,14 +221,16 @@ export class Outbox extends OutboxQueue {
 
   // ---- settings and token ------------------------------------------------------------------
 
+  /** The stored settings with defaults for what is absent; all defaults if they do not match the contract. */
   async getSettings(): Promise<Settings> {
     const raw = await this.db.get('kv', 'settings');
-    const parsed = Settings.safeParse(raw ?? {});
-    return parsed.success ? parsed.data : { ...DEFAULT_SETTINGS };
+    return checkSettings(raw ?? {}) ?? checkSettings({})!;
   }
 
+  /** Throws `invalid_argument` (and stores nothing) when the result would not match the contract. */
   async saveSettings(patch: Partial<Settings>): Promise<Settings> {
-    const next = Settings.parse({ ...(await this.getSettings()), ...patch });
+    const next = checkSettings({ ...(await this.getSettings()), ...patch });
+    if (next === null) throw new OutboxError('invalid_argument', { settings: Object.keys(patch) });
     await this.write(['kv'], (tx) => tx.objectStore('kv').put(next, 'settings'));
     return next;
   }
