@@ -19,15 +19,20 @@ import type { Plugin } from 'vite';
 import * as z from 'zod/mini';
 import { CHECKED_SCHEMAS, type CheckName } from './checked.ts';
 
-type ZodInternals = { _zod: { def: { checks?: ZodInternals[]; check?: string }; bag?: { patterns?: Set<RegExp> } } };
+type ZodInternals = { _zod: { def: { type: string; checks?: ZodInternals[]; check?: string; pattern?: unknown } } };
+
+/** Schema kinds whose check would return other data than it was given, or run code JSON Schema cannot. */
+const UNCHECKABLE_TYPES = new Set(['pipe', 'transform', 'catch', 'prefault', 'custom']);
 
 /** Throws on a schema whose meaning JSON Schema would lose (see the header). */
 function refuseUnrepresentable(where: string, schema: ZodInternals, json: Record<string, unknown>): void {
-  for (const c of schema._zod.def.checks ?? []) {
-    const kind = c._zod.def.check;
-    if (kind === 'custom' || kind === 'overwrite') throw new Error(`checks: ${where} has a ${kind} check that JSON Schema cannot express`);
+  const { def } = schema._zod;
+  if (UNCHECKABLE_TYPES.has(def.type)) throw new Error(`checks: ${where} is a ${def.type}, which a check compiled from JSON Schema cannot run`);
+  const checks = (def.checks ?? []).map((c) => c._zod.def);
+  for (const { check } of checks) {
+    if (check === 'custom' || check === 'overwrite') throw new Error(`checks: ${where} has a ${check} check that JSON Schema cannot express`);
   }
-  for (const re of schema._zod.bag?.patterns ?? []) {
+  for (const re of [def, ...checks].map((d) => d.pattern).filter((p): p is RegExp => p instanceof RegExp)) {
     if (re.flags !== '') throw new Error(`checks: ${where} has the regex /${re.source}/${re.flags}; its flags would be lost`);
     // schemasafe compiles every pattern with the u flag, zod without: the same only for ASCII
     // patterns without \p{…} or \u{…}.
@@ -41,19 +46,21 @@ function refuseUnrepresentable(where: string, schema: ZodInternals, json: Record
   }
 }
 
-/** The JSON Schema of each check, as the compiled code enforces it. */
-export function checkJsonSchemas(): Record<CheckName, Record<string, unknown>> {
+/** The JSON Schema a zod schema's check enforces; throws where it would not mean the same (see the header). */
+export function checkableJsonSchema(name: string, schema: z.ZodMiniType): Record<string, unknown> {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, {
+    target: 'draft-07',
+    io: 'input',
+    unrepresentable: 'throw',
+    override: (ctx) =>
+      refuseUnrepresentable(`${name}${ctx.path.map((p) => `/${String(p)}`).join('')}`, ctx.zodSchema as unknown as ZodInternals, ctx.jsonSchema),
+  });
+  return json;
+}
+
+function checkJsonSchemas(): Record<CheckName, Record<string, unknown>> {
   const out = {} as Record<CheckName, Record<string, unknown>>;
-  for (const [name, schema] of Object.entries(CHECKED_SCHEMAS) as [CheckName, z.ZodMiniType][]) {
-    const { $schema: _, ...json } = z.toJSONSchema(schema, {
-      target: 'draft-07',
-      io: 'input',
-      unrepresentable: 'throw',
-      override: (ctx) =>
-        refuseUnrepresentable(`${name}${ctx.path.map((p) => `/${String(p)}`).join('')}`, ctx.zodSchema as unknown as ZodInternals, ctx.jsonSchema),
-    });
-    out[name] = json;
-  }
+  for (const [name, schema] of Object.entries(CHECKED_SCHEMAS) as [CheckName, z.ZodMiniType][]) out[name] = checkableJsonSchema(name, schema);
   return out;
 }
 
