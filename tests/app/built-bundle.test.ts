@@ -80,7 +80,7 @@ describe('built bundles (dist/)', () => {
     const first = firstVisit().map((f) => readFileSync(f, 'utf8')).join('\n');
     // @noble/hashes' SHA-256 round constants begin 0x428a2f98 (1116352408).
     expect(first).not.toMatch(/1116352408|0x428a2f98/i);
-    // …and they are in the chunk the recorder loads when the legacy whole-recording check needs it.
+    // …and they are in their own chunk, loaded only when the legacy whole-recording check runs.
     const lazy = scripts().filter((f) => /sha256-stream-.*\.js$/.test(f));
     expect(lazy).toHaveLength(1);
     expect(readFileSync(lazy[0]!, 'utf8')).toMatch(/1116352408|0x428a2f98/i);
