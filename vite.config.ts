@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA, type ManifestOptions } from 'vite-plugin-pwa';
+import { compiledChecksPlugin } from './src/shared/checks/compile.ts';
 
 // The top-level manifest.webmanifest is the single source; vite-plugin-pwa emits it and links it.
 const manifest = JSON.parse(readFileSync(new URL('./manifest.webmanifest', import.meta.url), 'utf8')) as Partial<ManifestOptions>;
@@ -46,6 +47,8 @@ export default defineConfig({
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, modulePreload: { polyfill: false } },
   server: { proxy: { '/api': 'http://127.0.0.1:8080', '/s/': 'http://127.0.0.1:8080' } },
   plugins: [
+    // The page's and the worker's checks of untrusted data, compiled from the zod contract (no zod in the worker).
+    compiledChecksPlugin(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src/sw',
@@ -58,6 +61,7 @@ export default defineConfig({
         // A classic-script worker (one IIFE bundle): registers everywhere, including browsers
         // without module service workers (Firefox before 147); src/app/upload registers it classic.
         rollupFormat: 'iife',
+        buildPlugins: { vite: [compiledChecksPlugin()] },
       },
       devOptions: { enabled: false },
     }),

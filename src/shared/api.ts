@@ -37,7 +37,7 @@ export const HEADERS = {
 
 export const CHUNK_CONTENT_TYPE = 'application/octet-stream';
 
-// `/* @__PURE__ */` on the top-level `.check(…)` chains: a bundler cannot know a method call is
+// `/* @__PURE__ */` on the top-level `.check(…)` chains (and `__NO_SIDE_EFFECTS__` on a function returning one): a bundler cannot know a method call is
 // free of side effects, and without the mark it keeps every such schema (and the zod code it
 // needs) in a bundle that never uses it — the worker, for the title rules.
 
@@ -48,7 +48,7 @@ export type ServerId = z.infer<typeof ServerId>;
 export const Sha256Hex = /* @__PURE__ */ z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 /** A whole number (a safe integer) ≥ 0. */
-const NonNegativeInt = () => z.int().check(z.nonnegative());
+const NonNegativeInt = /* @__NO_SIDE_EFFECTS__ */ () => z.int().check(z.nonnegative());
 
 /** Inclusive [start, end] pairs, see ranges.ts. */
 export const IndexRanges = z.array(z.tuple([NonNegativeInt(), NonNegativeInt()]));
@@ -158,7 +158,7 @@ export type InitResponse = VideoStatus;
 /** `POST /videos/chunk?sessionId=…&index=…`, raw body, Content-Digest header. */
 export const ChunkQuery = z.strictObject({
   sessionId: ServerId,
-  index: z.pipe(z.string().check(z.regex(/^(0|[1-9][0-9]{0,8})$/, 'index must be a non-negative decimal integer')), z.transform(Number)),
+  index: z.pipe(/* @__PURE__ */ z.string().check(z.regex(/^(0|[1-9][0-9]{0,8})$/, 'index must be a non-negative decimal integer')), z.transform(Number)),
 });
 export type ChunkQuery = z.output<typeof ChunkQuery>;
 
@@ -175,7 +175,7 @@ export type ChunkResponse = z.infer<typeof ChunkResponse>;
 
 export const FinalizeRequest = z.strictObject({
   sessionId: ServerId,
-  totalChunks: z.int().check(z.minimum(1)),
+  totalChunks: /* @__PURE__ */ z.int().check(z.minimum(1)),
   /** How many chunks the client believes it uploaded; informational, logged on mismatch. */
   uploadedChunks: z.optional(NonNegativeInt()),
   /** Complete now even with gaps; the gaps are recorded and returned, never hidden. */
@@ -228,11 +228,11 @@ export const VIDEO_PAGE_MAX = 200;
 export const VideoListQuery = z.strictObject({
   limit: z.optional(
     z.pipe(
-      z.pipe(z.string().check(z.regex(/^[1-9][0-9]{0,3}$/, 'limit must be a positive integer')), z.transform(Number)),
-      z.number().check(z.maximum(VIDEO_PAGE_MAX)),
+      z.pipe(/* @__PURE__ */ z.string().check(z.regex(/^[1-9][0-9]{0,3}$/, 'limit must be a positive integer')), z.transform(Number)),
+      /* @__PURE__ */ z.number().check(z.maximum(VIDEO_PAGE_MAX)),
     ),
   ),
-  cursor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,200}$/, 'malformed cursor'))),
+  cursor: z.optional(/* @__PURE__ */ z.string().check(z.regex(/^[A-Za-z0-9_-]{1,200}$/, 'malformed cursor'))),
 });
 export type VideoListQuery = z.output<typeof VideoListQuery>;
 

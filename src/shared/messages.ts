@@ -1,6 +1,7 @@
 /**
  * Page ↔ worker messages: one discriminated union per direction with namespaced tags
- * (Uppy's ServiceWorker.ts style). Validate on arrival with parse*Message; never trust
+ * (Uppy's ServiceWorker.ts style). Validate on arrival (`parseWorkerMessage`; the worker's
+ * `checkPageMessage`, src/shared/checks); never trust
  * `event.data as Foo`. The outbox is the only hand-off of data; messages only wake and inform.
  */
 import * as z from 'zod/mini';
@@ -17,9 +18,11 @@ export const PERIODIC_SYNC_TAG = 'outbox-upload-periodic';
 /** Web Lock held by whichever context runs the pipeline, so two never upload at once. */
 export const PIPELINE_LOCK = 'outbox-recorder/pipeline';
 
+// `/* @__PURE__ */` on `.check(…)`: a bundler cannot know a method call is free of side effects, and
+// would keep zod in the service worker, which imports only this file's constants.
 export const PageToWorker = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('outbox/chunk-added'), recordingId: z.uuid(), index: z.int().check(z.nonnegative()) }),
-  z.object({ type: z.literal('outbox/recording-stopped'), recordingId: z.uuid(), totalChunks: z.int().check(z.nonnegative()) }),
+  z.object({ type: z.literal('outbox/chunk-added'), recordingId: z.uuid(), index: /* @__PURE__ */ z.int().check(z.nonnegative()) }),
+  z.object({ type: z.literal('outbox/recording-stopped'), recordingId: z.uuid(), totalChunks: /* @__PURE__ */ z.int().check(z.nonnegative()) }),
   z.object({ type: z.literal('pipeline/drain') }),
   z.object({ type: z.literal('pipeline/retry'), recordingId: z.optional(z.uuid()) }),
   z.object({ type: z.literal('pipeline/progress-request') }),
@@ -34,11 +37,6 @@ export const WorkerToPage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('auth/required') }),
 ]);
 export type WorkerToPage = z.infer<typeof WorkerToPage>;
-
-export function parsePageMessage(data: unknown): PageToWorker | null {
-  const r = PageToWorker.safeParse(data);
-  return r.success ? r.data : null;
-}
 
 export function parseWorkerMessage(data: unknown): WorkerToPage | null {
   const r = WorkerToPage.safeParse(data);

@@ -21,9 +21,5 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = Settings.parse({});
+export const DEFAULT_SETTINGS: Settings = /* @__PURE__ */ Settings.parse({});
 
-/** Backoff delay before attempt `attempt + 1` after `attempt` failures (1-based), without jitter. */
-export function backoffDelayMs(settings: Pick<Settings, 'backoffBaseMs'>, failedAttempts: number): number {
-  return settings.backoffBaseMs * 2 ** Math.max(0, failedAttempts - 1);
-}

@@ -27,7 +27,7 @@
  *   browser grants one (an installed app in Chromium), and unregistered once all are done.
  */
 import type { PageToWorker, WorkerToPage } from '../shared/messages.ts';
-import { parsePageMessage } from '../shared/messages.ts';
+import { checkPageMessage } from '../shared/checks/checks.ts';
 import type { ProgressSnapshot } from '../shared/progress.ts';
 import type { Logger } from '../shared/log.ts';
 import { DrainScheduler, type LockRunner } from './drain-scheduler.ts';
@@ -159,7 +159,7 @@ export class UploadHost {
 
   /** Handles one raw message from a page; returns the work to keep alive with waitUntil. */
   onMessage(data: unknown): Promise<void> {
-    const msg = parsePageMessage(data);
+    const msg = checkPageMessage(data);
     if (!msg) {
       this.#ports.logger.warn({ type: typeOf(data) }, 'message-rejected');
       return Promise.resolve();

@@ -4,7 +4,8 @@
  * defaults of the fields it lacked.
  */
 import { describe, expect, it } from 'vitest';
-import { parsePageMessage, parseWorkerMessage } from '../../src/shared/messages.ts';
+import { checkPageMessage as parsePageMessage } from '../../src/shared/checks/checks.ts';
+import { parseWorkerMessage } from '../../src/shared/messages.ts';
 import { DEFAULT_SETTINGS, Settings } from '../../src/shared/settings.ts';
 
 const ID = '6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';

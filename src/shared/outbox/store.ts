@@ -6,11 +6,11 @@
  */
 import { chunksDigestHex } from '../chunks-digest.ts';
 import { sha256Hex } from '../digest.ts';
-import { Settings, DEFAULT_SETTINGS } from '../settings.ts';
+import { checkSettings } from '../checks/checks.ts';
+import type { Settings } from '../settings.ts';
 import { OutboxError } from './errors.ts';
 import { openOutboxDatabase, type OpenOptions } from './open.ts';
 import { OutboxQueue } from './queue.ts';
-import { Sha256Stream } from './sha256-stream.ts';
 import type { OutboxChunk, OutboxDatabase, RecordingRecord } from './schema.ts';
 
 export type { OutboxChunk, RecordingRecord } from './schema.ts';
@@ -140,27 +140,28 @@ export class Outbox extends OutboxQueue {
    * a local copy that changed since (storage corruption) then no longer matches what the server
    * verified, and its completion is refused (`assembled_mismatch`), as the whole-recording SHA-256
    * refused it before. A chunk already released (a completed recording) contributes its stored
-   * SHA-256. Hashing is synchronous inside one read transaction (it must not auto-commit).
-   * Null while an index is missing.
+   * SHA-256. Each chunk is one-shot hashed with WebCrypto, read in its own transaction (an
+   * IndexedDB transaction auto-commits while an `await` waits on anything but IDB), so one chunk
+   * is in memory at a time. Null while an index is missing.
    */
   async computeLocalChunksDigest(recordingId: string, totalChunks: number): Promise<string | null> {
     const digests: string[] = [];
-    const tx = this.db.transaction('chunks');
-    for (let c = await tx.store.index('by-recording').openCursor(recordingId); c; c = await c.continue()) {
-      if (c.value.index >= totalChunks) break;
-      if (c.value.index !== digests.length) return null;
-      digests.push(c.value.data === null ? c.value.sha256 : new Sha256Stream().update(c.value.data).digestHex());
+    for (let index = 0; index < totalChunks; index++) {
+      const chunk = await this.db.get('chunks', [recordingId, index]);
+      if (!chunk) return null;
+      digests.push(chunk.data === null ? chunk.sha256 : await sha256Hex(chunk.data));
     }
-    await tx.done;
-    return digests.length === totalChunks ? chunksDigestHex(digests) : null;
+    return chunksDigestHex(digests);
   }
 
   /**
    * SHA-256 of chunks 0..total-1 concatenated (for a server that sends no chunks digest), streamed
    * one chunk at a time inside one read transaction (the hash is synchronous, so the cursor never
-   * waits on anything but IDB).
+   * waits on anything but IDB). The incremental hash is loaded here, not with the outbox: only this
+   * fallback needs it, and a first visit of the app should not download it (docs/PERFORMANCE.md).
    */
   async computeLocalSha256(recordingId: string, totalChunks: number): Promise<string | null> {
+    const { Sha256Stream } = await import('./sha256-stream.ts');
     const hash = new Sha256Stream();
     let expected = 0;
     const tx = this.db.transaction('chunks');
@@ -220,14 +221,16 @@ export class Outbox extends OutboxQueue {
 
   // ---- settings and token ------------------------------------------------------------------
 
+  /** The stored settings with defaults for what is absent; all defaults if they do not match the contract. */
   async getSettings(): Promise<Settings> {
     const raw = await this.db.get('kv', 'settings');
-    const parsed = Settings.safeParse(raw ?? {});
-    return parsed.success ? parsed.data : { ...DEFAULT_SETTINGS };
+    return checkSettings(raw ?? {}) ?? checkSettings({})!;
   }
 
+  /** Throws `invalid_argument` (and stores nothing) when the result would not match the contract. */
   async saveSettings(patch: Partial<Settings>): Promise<Settings> {
-    const next = Settings.parse({ ...(await this.getSettings()), ...patch });
+    const next = checkSettings({ ...(await this.getSettings()), ...patch });
+    if (next === null) throw new OutboxError('invalid_argument', { settings: Object.keys(patch) });
     await this.write(['kv'], (tx) => tx.objectStore('kv').put(next, 'settings'));
     return next;
   }

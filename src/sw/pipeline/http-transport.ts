@@ -1,19 +1,12 @@
 /**
  * The Transport port over fetch: API v1 routes, bearer token, RFC 9530 Content-Digest on each
- * chunk, and every 2xx body validated with the contract's zod schemas (a proxy or captive portal
- * answering 200 with HTML must not count as a confirmation).
+ * chunk, and every 2xx body checked against the contract's schemas (a proxy or captive portal
+ * answering 200 with HTML must not count as a confirmation). The checks are compiled from the
+ * zod schemas at build time (src/shared/checks), so zod itself is not in the worker.
  */
-import {
-  CHUNK_CONTENT_TYPE,
-  ChunkResponse,
-  ErrorBody,
-  FinalizeResponse,
-  HEADERS,
-  ROUTES,
-  VideoStatus,
-} from '../../shared/api.ts';
+import { CHUNK_CONTENT_TYPE, HEADERS, ROUTES } from '../../shared/api.ts';
+import { checkChunkResponse, checkErrorBody, checkFinalizeResponse, checkVideoStatus, type Check } from '../../shared/checks/checks.ts';
 import { formatContentDigest } from '../../shared/digest.ts';
-import type * as z from 'zod/mini';
 import type { Transport } from './ports.ts';
 import { TransportError, parseRetryAfter } from './transport-error.ts';
 
@@ -33,12 +26,12 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
   const doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const base = opts.baseUrl.replace(/\/+$/, '');
 
-  async function call<S extends z.ZodMiniType>(
-    schema: S,
+  async function call<T>(
+    check: Check<T>,
     path: string,
     init: { method: string; body?: BodyInit; headers?: Record<string, string> },
     signal: AbortSignal | undefined,
-  ): Promise<z.output<S>> {
+  ): Promise<T> {
     const token = await opts.getToken();
     const headers: Record<string, string> = { ...init.headers };
     if (token) headers[HEADERS.authorization] = `Bearer ${token}`;
@@ -64,8 +57,7 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
     if (!res.ok) {
       let code: string | null = null;
       try {
-        const parsed = ErrorBody.safeParse(JSON.parse(text));
-        if (parsed.success) code = parsed.data.error.code;
+        code = checkErrorBody(JSON.parse(text))?.error.code ?? null;
       } catch {
         // Not our JSON (a proxy's error page): the status alone decides.
       }
@@ -81,21 +73,21 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
     } catch (e) {
       throw new TransportError('bad_response', { status: res.status, cause: e, message: 'answer is not JSON' });
     }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
+    const checked = check(json);
+    if (checked === null) {
       throw new TransportError('bad_response', { status: res.status, message: 'answer does not match the API schema' });
     }
-    return parsed.data;
+    return checked;
   }
 
   const json = (body: unknown) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
   return {
-    init: (req, signal) => call(VideoStatus, ROUTES.init, { method: 'POST', ...json(req) }, signal),
+    init: (req, signal) => call(checkVideoStatus, ROUTES.init, { method: 'POST', ...json(req) }, signal),
     putChunk: (req, signal) => {
       const q = new URLSearchParams({ sessionId: req.sessionId, index: String(req.index) });
       return call(
-        ChunkResponse,
+        checkChunkResponse,
         `${ROUTES.chunk}?${q}`,
         {
           method: 'POST',
@@ -105,7 +97,7 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
         signal,
       );
     },
-    finalize: (req, signal) => call(FinalizeResponse, ROUTES.finalize, { method: 'POST', ...json(req) }, signal),
-    status: (videoId, signal) => call(VideoStatus, ROUTES.video(videoId), { method: 'GET' }, signal),
+    finalize: (req, signal) => call(checkFinalizeResponse, ROUTES.finalize, { method: 'POST', ...json(req) }, signal),
+    status: (videoId, signal) => call(checkVideoStatus, ROUTES.video(videoId), { method: 'GET' }, signal),
   };
 }

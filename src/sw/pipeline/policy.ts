@@ -19,7 +19,7 @@
  *   once when anything else reaches the server again.
  */
 import { remedyFor } from '../../shared/errors.ts';
-import { backoffDelayMs, type Settings } from '../../shared/settings.ts';
+import type { Settings } from '../../shared/settings.ts';
 import { TransportError } from './transport-error.ts';
 
 /**
@@ -28,6 +28,11 @@ import { TransportError } from './transport-error.ts';
  * when nothing else nudges it (45 s × 1.1 = 49.5 s, plus the upload itself).
  */
 export const WAIT_CAP_MS = 45_000;
+
+/** Backoff delay before attempt `attempt + 1` after `attempt` failures (1-based), without jitter. */
+export function backoffDelayMs(settings: Pick<Settings, 'backoffBaseMs'>, failedAttempts: number): number {
+  return settings.backoffBaseMs * 2 ** Math.max(0, failedAttempts - 1);
+}
 
 export type FailureAction =
   /** We aborted the request (stop()): put the item back untouched. */
