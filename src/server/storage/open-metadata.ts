@@ -7,7 +7,6 @@
 import type { ServerConfig } from '../config.ts';
 import { databaseFile } from '../paths.ts';
 import type { MetadataRepo } from './metadata-repo.ts';
-import { PgMetadataRepo } from './postgres/pg-metadata-repo.ts';
 import { SqliteMetadataRepo } from './sqlite-metadata-repo.ts';
 
 /** The one log call this makes (pino's and fastify's loggers fit). */
@@ -17,6 +16,8 @@ export interface OpenLog {
 
 export async function openMetadataRepo(cfg: Pick<ServerConfig, 'dataDir' | 'databaseUrl'>, log: OpenLog): Promise<MetadataRepo> {
   if (cfg.databaseUrl !== null) {
+    // Loaded only when selected (pg's driver is heap an SQLite node need not carry).
+    const { PgMetadataRepo } = await import('./postgres/pg-metadata-repo.ts');
     const repo = await PgMetadataRepo.open({ connectionString: cfg.databaseUrl });
     // Never the URL itself: it may carry a password.
     log.info({ event: 'metadata/opened', engine: 'postgresql', host: new URL(cfg.databaseUrl).host });

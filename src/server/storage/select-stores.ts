@@ -11,11 +11,6 @@ import { DiskChunkObjects } from './disk/disk-chunk-objects.ts';
 import { DiskOutputWriter } from './disk/disk-output-writer.ts';
 import { DiskSmallObjects } from './disk/disk-small-objects.ts';
 import type { ChunkObjects, OutputWriter, SmallObjects } from './ports.ts';
-import { createS3Client } from './s3/client.ts';
-import { S3ChunkObjects } from './s3/s3-chunk-objects.ts';
-import { S3OutputWriter } from './s3/s3-output-writer.ts';
-import { S3SmallObjects } from './s3/s3-small-objects.ts';
-import { sharedTarget } from './s3/s3-target.ts';
 
 export interface Stores {
   chunks: ChunkObjects;
@@ -27,6 +22,15 @@ export async function openStores(cfg: ServerConfig, log: Pick<FastifyBaseLogger,
   let stores: Stores;
   if (cfg.s3) {
     const { bucket, endpoint, region, forcePathStyle } = cfg.s3;
+    // Loaded only when selected: the AWS SDK is ~7 MB of V8 heap that a disk node would carry
+    // through every major GC (docs/PERFORMANCE.md "CPU per chunk at C=8").
+    const [{ createS3Client }, { S3ChunkObjects }, { S3OutputWriter }, { S3SmallObjects }, { sharedTarget }] = await Promise.all([
+      import('./s3/client.ts'),
+      import('./s3/s3-chunk-objects.ts'),
+      import('./s3/s3-output-writer.ts'),
+      import('./s3/s3-small-objects.ts'),
+      import('./s3/s3-target.ts'),
+    ]);
     const target = sharedTarget(createS3Client({ region, forcePathStyle, ...(endpoint ? { endpoint } : {}) }), bucket, 3);
     stores = { chunks: new S3ChunkObjects(target()), output: new S3OutputWriter(target()), small: new S3SmallObjects(target()) };
     log.info({ event: 'storage/opened', backend: 's3', bucket, endpoint, region });

@@ -10,7 +10,6 @@ import { InProcessLocker } from './in-process/in-process-locker.ts';
 import type { Locker } from './locker.ts';
 import type { MetadataRepo } from './metadata-repo.ts';
 import { openMetadataRepo } from './open-metadata.ts';
-import { PgLocker } from './postgres/pg-locker.ts';
 import { openPendingChunks, pendingChunksInPostgres } from './postgres/select-pending.ts';
 import type { ChunkObjects, OutputWriter, SmallObjects } from './ports.ts';
 import { openStores } from './select-stores.ts';
@@ -43,7 +42,7 @@ export async function selectStorage(cfg: ServerConfig, log: FastifyBaseLogger, o
         throw err;
       }
     }
-    const locker = overrides.locker ?? (databaseUrl ? PgLocker.open({ connectionString: databaseUrl }) : new InProcessLocker());
+    const locker = overrides.locker ?? (databaseUrl ? (await import('./postgres/pg-locker.ts')).PgLocker.open({ connectionString: databaseUrl }) : new InProcessLocker());
     log.info({
       event: 'storage/selected',
       metadata: databaseUrl ? 'postgresql' : 'sqlite',

@@ -6,7 +6,6 @@
  */
 import type { PendingChunksSetting } from '../../pending-chunks-config.ts';
 import type { ChunkObjects } from '../ports.ts';
-import { PgChunkObjects } from './pg-chunk-objects.ts';
 
 /** The ServerConfig fields this reads. */
 export interface PendingChunksConfig {
@@ -32,6 +31,7 @@ export async function openPendingChunks(
   log: { info(obj: object, msg?: string): void },
 ): Promise<ChunkObjects> {
   if (!pendingChunksInPostgres(cfg)) return storeChunks;
+  const { PgChunkObjects } = await import('./pg-chunk-objects.ts');
   const pg = PgChunkObjects.open({ connectionString: cfg.databaseUrl! });
   try {
     await pg.init();
