@@ -7,12 +7,13 @@
  * @exodus/schemasafe's module code: one function per check returning a boolean, no error objects,
  * no `eval`/`new Function` at run time (the app's CSP has no 'unsafe-eval'), no zod (~9 KB
  * gzipped of the service worker). Ajv's standalone code was measured too: it builds an error
- * object at every check and weighed 7.1 KB gzipped for these six shapes, schemasafe's 2.5 KB.
+ * object at every check and weighed 7.1 KB gzipped for these six shapes, schemasafe's 2.3 KB.
  *
  * It is regenerated on every build from the schemas themselves, so it cannot drift from the
- * contract. What JSON Schema cannot say — a refinement, a transform or trimming check, a regex
- * with flags (toJSONSchema keeps only its source), a format without zod's own pattern beside it —
- * fails the build instead of being dropped silently.
+ * contract. What JSON Schema cannot say — a refinement, a transform, pipe or trimming check, a
+ * regex with flags (toJSONSchema keeps only its source) or one the u flag could change, a format
+ * without zod's own pattern beside it — fails the build instead of being dropped silently.
+ * tests/sw/compiled-checks.test.ts holds the compiled checks to zod's answers.
  */
 import { validator } from '@exodus/schemasafe';
 import type { Plugin } from 'vite';
@@ -68,6 +69,8 @@ function checkJsonSchemas(): Record<CheckName, Record<string, unknown>> {
  * A copy of plain objects (recursively) without their keys whose value is `undefined`: zod treats
  * such a key as absent (an optional field passes, a default is filled in), JSON Schema as present.
  * Messages and stored settings are structured clones, which keep such keys; JSON never has them.
+ * Hand-written because JSON Schema validators, schemasafe included, check a key present with the
+ * value undefined against the field's schema (and fail it), and have no option to do otherwise.
  */
 const DEFINED = `const defined = (v) => {
   if (Array.isArray(v)) return v.map(defined);
@@ -85,8 +88,9 @@ export function compileChecks(): string {
   const lines = (Object.keys(schemas) as CheckName[]).map((name) => {
     const validate = validator(schemas[name] as Parameters<typeof validator>[0], {
       includeErrors: false,
-      // Only settings have defaults; schemasafe refuses defaults under a oneOf it cannot resolve.
-      useDefaults: name === 'checkSettings',
+      // Fill in defaults where the schema has some (settings); schemasafe refuses the option
+      // elsewhere, under a oneOf whose branch it cannot know in advance.
+      useDefaults: JSON.stringify(schemas[name]).includes('"default":'),
       $schemaDefault: 'http://json-schema.org/draft-07/schema#',
     });
     return `const valid_${name} = /* @__PURE__ */ ${validate.toModule()};\nexport const ${name} = (data) => { const d = defined(data); return valid_${name}(d) ? d : null; };`;
