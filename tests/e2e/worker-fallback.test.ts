@@ -17,7 +17,8 @@ afterEach(async () => {
   proxy = null;
 });
 
-describe('page fallback without a service worker', { timeout: 60_000 }, () => {
+// A bound for a loaded 2-core machine, where two tabs and a throttled upload can take a minute.
+describe('page fallback without a service worker', { timeout: 120_000 }, () => {
   it('uploads from the page under the pipeline lock, one tab at a time, each chunk once', async () => {
     env = await startE2e({ serviceWorkers: 'block' });
     proxy = await startFaultProxy({ target: env.server.url });

@@ -1,8 +1,9 @@
 /**
- * Two browser test files at a time, but never two that need the CPU: the e2e project runs with
- * two workers (E2E_WORKERS), and every file except the few that mostly wait on a clock (a server
+ * Two browser test files at a time, but never two that need the CPU: with E2E_WORKERS=2 the e2e
+ * project runs two workers, and every file except the few that mostly wait on a clock (a server
  * outage, a throttled link: WAITING_E2E_FILES) first takes the one "CPU slot". So the CPU-bound
  * files still run one after another, as on one worker, and the waiting files run beside them.
+ * With the default one worker the slot is always free.
  *
  * The slot is a connection to a tiny server the main vitest process runs (globalSetup below): the
  * server grants it to one connection at a time, in arrival order, and takes it back when that
