@@ -122,9 +122,10 @@ export class PgChunkObjects implements ChunkObjects {
    * The row comes back in text format (hex, decoded by pg's bytea parser): node-postgres 8
    * decodes every result field as a UTF-8 string before parsing, so binary results would
    * corrupt bytea (pg/lib/result.js, pg-protocol's parser refuses binary mode). That decoding
-   * is why a read is costly, and why it is answered from this node's recent chunks when there (recent-chunks.ts: the key carries the SHA-256, so
-   * those are the bytes the row holds, or held until another node deleted it — harmless: `get`
-   * is only asked for chunks the metadata still counts as pending).
+   * is why a read is costly, and why it is answered from this node's recent chunks when there
+   * (recent-chunks.ts: the key carries the SHA-256, so those are the bytes the row holds, or
+   * held until another node deleted it — harmless: `get` is only asked for chunks the metadata
+   * still counts as pending).
    */
   async get(ref: ChunkRef): Promise<Buffer[]> {
     checkRef(ref);
