@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { E2eInterleavingSequencer } from './tests/support/e2e-sequencer.ts';
 
 /** Server API tests that also run on PostgreSQL + S3 (project server-pg-s3). */
-const SERVER_ON_BOTH_BACKENDS = ['happy-path', 'finalize', 'bad-input', 'cross-user', 'limits', 'video-meta', 'seekable-webm', 'fuzz', 'assembly', 'fast-path', 'expiry', 'client-abort', 'start-up', 'insufficient-storage', 'crash'].map(
+const SERVER_ON_BOTH_BACKENDS = ['happy-path', 'finalize', 'bad-input', 'cross-user', 'limits', 'video-meta', 'seekable-webm', 'fuzz', 'assembly', 'fast-path', 'expiry', 'client-abort', 'start-up'].map(
   (name) => `tests/server/${name}.test.ts`,
 );
 

@@ -1,43 +1,37 @@
 /**
- * A full disk answers 507 insufficient_storage and records nothing. Disk + SQLite only: it wraps
- * the disk stores (tests/support/stores.ts) of a server it builds itself, so it is not among the
- * files the server-pg-s3 project runs again (docs/TESTING.md).
+ * A full store answers 507 insufficient_storage and records nothing — on both backends
+ * (OUTBOX_TEST_BACKEND): every store maps its engine's "no space" to that code itself
+ * (storage/ports.ts), so the test makes the test backend's stores answer it. The real ENOSPC of
+ * a full disk is tests/faults/server-disk-full.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/app.ts';
-import { loadConfig } from '../../src/server/config.ts';
-import { addUser } from '../../src/server/users.ts';
 import { ApiError } from '../../src/shared/errors.ts';
-import { diskStores, intercept } from '../support/stores.ts';
+import { intercept, startServerWithStores } from '../support/stores.ts';
 import { client } from './helpers.ts';
 
-/** What every store answers when its disk is full (each maps ENOSPC itself, storage/ports.ts). */
+/** What every store answers when its storage is full. */
 const full = async (): Promise<never> => {
   throw new ApiError('insufficient_storage');
 };
 
-describe('full disk', () => {
+describe('full storage', () => {
   it('answers 507 insufficient_storage and records nothing', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'outbox-full-'));
-    const stores = await diskStores(dataDir);
-    const app = buildServer(loadConfig({ LOG_LEVEL: 'silent', OUTBOX_DATA_DIR: dataDir }), {
-      stores: { ...stores, chunks: intercept(stores.chunks, { put: full }), output: intercept(stores.output, { write: full }) },
+    const server = await startServerWithStores(({ chunks, output }) => ({ chunks: intercept(chunks, { put: full }), output: intercept(output, { write: full }) }), {
+      env: { LOG_LEVEL: 'silent' },
     });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const c = client(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, (await addUser(app.outbox.repo, 'full', Date.now())).token);
-    const id = (await c.init()).json.sessionId as string;
-    const r = await c.chunk(id, 0, Buffer.from('bytes'));
-    expect(r.status).toBe(507);
-    expect(r.json.error.code).toBe('insufficient_storage');
-    expect((await c.status(id)).json.receivedChunks).toBe(0);
-    // Out of order (stored, not written into the output): the same answer.
-    const late = await c.chunk(id, 3, Buffer.from('later'));
-    expect(late.json.error.code).toBe('insufficient_storage');
-    expect((await c.status(id)).json.receivedChunks).toBe(0);
-    await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      const c = client(server.url, await server.createUser('full'));
+      const id = (await c.init()).json.sessionId as string;
+      const r = await c.chunk(id, 0, Buffer.from('bytes'));
+      expect(r.status).toBe(507);
+      expect(r.json.error.code).toBe('insufficient_storage');
+      expect((await c.status(id)).json.receivedChunks).toBe(0);
+      // Out of order (stored, not written into the output): the same answer.
+      const late = await c.chunk(id, 3, Buffer.from('later'));
+      expect(late.json.error.code).toBe('insufficient_storage');
+      expect((await c.status(id)).json.receivedChunks).toBe(0);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -11,9 +11,10 @@
  * server) when OUTBOX_TEST_BACKEND=pg-s3 (tests/support/test-backend.ts); the data directory then
  * holds only node-local temp files.
  *
- * Users of `startServerProcess` are created directly in the data directory's SQLite database (WAL makes that safe while
- * the server runs). The temp data directory is removed on stop() unless the caller passed
- * `dataDir` or `keepDataDir: true`.
+ * Users of `startServerProcess` are created directly in its database (SQLite's WAL makes that
+ * safe while the server runs); on pg-s3 the child runs on a fresh schema and bucket as well.
+ * The temp data directory is removed on stop() unless the caller passed `dataDir` or
+ * `keepDataDir: true`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,9 +22,9 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer, type ServerDeps } from '../../src/server/app.ts';
 import { loadConfig, type ServerConfig } from '../../src/server/config.ts';
-import { databaseFile } from '../../src/server/paths.ts';
+import pino from 'pino';
 import type { MetadataRepo } from '../../src/server/storage/metadata-repo.ts';
-import { SqliteMetadataRepo } from '../../src/server/storage/sqlite-metadata-repo.ts';
+import { openMetadataRepo } from '../../src/server/storage/open-metadata.ts';
 import { addUser, revokeUser } from '../../src/server/users.ts';
 import { launch, listeningPort, stopChild, waitForLine, type Launched } from './launcher.ts';
 import { sharedStorageFor, testBackend, type SharedStorage } from './test-backend.ts';
@@ -69,8 +70,9 @@ export function serverEnv(env: Record<string, string> = {}): Record<string, stri
   return { ...TEST_ENV, LOG_LEVEL: 'info', OUTBOX_STATIC_DIR: join(ROOT, 'dist'), ...env, HOST: '127.0.0.1' };
 }
 
-async function withRepo<T>(dataDir: string, fn: (repo: MetadataRepo) => Promise<T>): Promise<T> {
-  const repo = new SqliteMetadataRepo(databaseFile(dataDir));
+/** The server's repository on `dataDir` (SQLite, or its PostgreSQL schema on pg-s3), opened for `fn` only. */
+async function withRepo<T>(dataDir: string, env: Record<string, string>, fn: (repo: MetadataRepo) => Promise<T>): Promise<T> {
+  const repo = await openMetadataRepo(await testServerConfig(dataDir, { ...env, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
   try {
     return await fn(repo);
   } finally {
@@ -84,7 +86,7 @@ async function withRepo<T>(dataDir: string, fn: (repo: MetadataRepo) => Promise<
  * open a store or the repository themselves (to wrap it) open it from this.
  */
 export async function testServerConfig(dataDir: string, env: Record<string, string> = {}, staticDir?: string): Promise<ServerConfig> {
-  const shared = testBackend() === 'pg-s3' ? await sharedStorageFor(dataDir) : null;
+  const shared = testBackend() === 'pg-s3' && !env.OUTBOX_DATABASE_URL ? await sharedStorageFor(dataDir) : null;
   return loadConfig({
     ...TEST_ENV,
     ...shared?.env,
@@ -154,6 +156,9 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const removeOnStop = !opts.dataDir && !opts.keepDataDir;
+  // On pg-s3 the child runs on the test backend too, unless the caller points it at a database.
+  const shared = testBackend() === 'pg-s3' && !opts.env?.OUTBOX_DATABASE_URL ? await sharedStorageFor(dataDir) : null;
+  const childEnv = { ...shared?.env, ...opts.env };
   let port = opts.port ?? 0;
   let current: Launched | null = null;
   let earlier = '';
@@ -163,7 +168,7 @@ export async function startServerProcess(
     if (current) earlier += current.output();
     current = launch(['--import', 'tsx', 'src/server/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, ...serverEnv(opts.env), PORT: String(port), OUTBOX_DATA_DIR: dataDir },
+      env: { ...process.env, ...serverEnv(childEnv), PORT: String(port), OUTBOX_DATA_DIR: dataDir },
     });
     port = await waitForLine(current, listeningPort, { what: 'server' });
     url = `http://127.0.0.1:${port}`;
@@ -183,8 +188,8 @@ export async function startServerProcess(
       return current?.child.pid ?? -1;
     },
     dataDir,
-    createUser: (name) => withRepo(dataDir, async (repo) => (await addUser(repo, name, Date.now())).token),
-    revokeUser: (name) => withRepo(dataDir, async (repo) => void (await revokeUser(repo, name, Date.now()))),
+    createUser: (name) => withRepo(dataDir, childEnv, async (repo) => (await addUser(repo, name, Date.now())).token),
+    revokeUser: (name) => withRepo(dataDir, childEnv, async (repo) => void (await revokeUser(repo, name, Date.now()))),
     kill,
     restart: async () => {
       await kill('SIGTERM');
