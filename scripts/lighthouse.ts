@@ -25,7 +25,6 @@ import { join, resolve } from 'node:path';
 import { startServerProcess } from '../tests/support/server-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const LIGHTHOUSE = 'lighthouse@12.8.2';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 const METRICS = ['first-contentful-paint', 'largest-contentful-paint', 'total-blocking-time', 'cumulative-layout-shift', 'speed-index'];
 
@@ -110,10 +109,7 @@ async function main(): Promise<void> {
       await run(
         'npx',
         [
-          // Fetched by npx on first use (npm registry) rather than a devDependency: ~200 packages
-          // that `npm ci` in CI would install for a script that is not a test.
-          '--yes',
-          LIGHTHOUSE,
+          'lighthouse',
           url,
           '--quiet',
           '--output=json',
