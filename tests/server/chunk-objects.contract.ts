@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/server/ids.ts';
 import type { ChunkObjects, ChunkRef } from '../../src/server/storage/ports.ts';
 import { ApiError } from '../../src/shared/errors.ts';
+import { freshPerTest, type StoreFactory } from './fresh-store.ts';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const ref = (videoId: string, index: number, bytes: Buffer): ChunkRef => ({ videoId, index, sha256: sha(bytes) });
@@ -25,18 +26,9 @@ export async function expectCode(p: Promise<unknown>, code: string): Promise<voi
   expect((err as ApiError).code).toBe(code);
 }
 
-export function runChunkObjectsContract(name: string, makeStore: () => Promise<{ store: ChunkObjects; cleanup(): Promise<void> }>): void {
+export function runChunkObjectsContract(name: string, makeStore: StoreFactory<ChunkObjects>): void {
   describe(`ChunkObjects contract: ${name}`, () => {
-    let cleanup: (() => Promise<void>) | null = null;
-    const fresh = async () => {
-      const made = await makeStore();
-      cleanup = made.cleanup;
-      return made.store;
-    };
-    afterEach(async () => {
-      await cleanup?.();
-      cleanup = null;
-    });
+    const fresh = freshPerTest(makeStore);
 
     it('returns the bytes put from memory, whole', async () => {
       const s = await fresh();

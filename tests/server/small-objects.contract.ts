@@ -3,23 +3,15 @@
  * video, each replaced whole. Every implementation must pass it.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/server/ids.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 import type { SmallObjects } from '../../src/server/storage/ports.ts';
+import { freshPerTest, type StoreFactory } from './fresh-store.ts';
 
-export function runSmallObjectsContract(name: string, makeStore: () => Promise<{ store: SmallObjects; cleanup(): Promise<void> }>): void {
+export function runSmallObjectsContract(name: string, makeStore: StoreFactory<SmallObjects>): void {
   describe(`SmallObjects contract: ${name}`, () => {
-    let cleanup: (() => Promise<void>) | null = null;
-    const fresh = async () => {
-      const made = await makeStore();
-      cleanup = made.cleanup;
-      return made.store;
-    };
-    afterEach(async () => {
-      await cleanup?.();
-      cleanup = null;
-    });
+    const fresh = freshPerTest(makeStore);
 
     it('answers null for an absent object and the bytes once put', async () => {
       const s = await fresh();
