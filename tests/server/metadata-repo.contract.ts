@@ -83,9 +83,10 @@ export function runMetadataRepoContract(name: string, makeRepo: () => Promise<Me
       const { repo, user } = await withUser();
       await repo.createVideo(video(1, user.id, R1, 10));
       await repo.setTotalChunks(id(1), 3, 11);
-      await repo.setAssembled(id(1), 2, 100, 12);
+      expect(await repo.recordSegment(id(1), { number: 1, first: 0, end: 2, offset: 0, bytes: 100, etag: null }, 0, 12)).toBe(true);
       expect(await repo.getVideo(id(1))).toMatchObject({ totalChunks: 3, assembledChunks: 2, assembledBytes: 100 });
-      await repo.completeVideo(id(1), { sha256: 'f'.repeat(64), partial: true, gaps: [[2, 2]], now: 13, assembledChunks: 3, assembledBytes: 100 });
+      const done = { sha256: 'f'.repeat(64), chunksDigest: 'd'.repeat(64), partial: true, gaps: [[2, 2]] as [number, number][], now: 13, assembledChunks: 3, assembledBytes: 100 };
+      expect(await repo.completeIf(id(1), 2, done)).toBe(true);
       expect(await repo.getVideo(id(1))).toMatchObject({ state: 'complete', sha256: 'f'.repeat(64), partial: true, gaps: [[2, 2]], completedAt: 13, assembledChunks: 3 });
       expect((await repo.listVideosByState('complete')).map((v) => v.id)).toEqual([id(1)]);
       await repo.close();
@@ -115,11 +116,11 @@ export function runMetadataRepoContract(name: string, makeRepo: () => Promise<Me
       await repo.createVideo(video(2, user.id, R2, 10));
       await repo.createVideo(video(3, other.id, R1, 10));
       await repo.insertChunk(id(1), { index: 0, size: 100, sha256: 'a' }, 11);
-      await repo.insertAssembledChunk(id(2), { index: 0, size: 40, sha256: 'b' }, 40, 11);
+      await repo.recordSegment(id(2), { number: 1, first: 0, end: 1, offset: 0, bytes: 40, etag: null }, 0, 11, { index: 0, size: 40, sha256: 'b' });
       await repo.insertChunk(id(3), { index: 0, size: 7, sha256: 'c' }, 11);
       expect(await repo.usage(user.id)).toEqual({ bytes: 140, openSessions: 2 });
       expect((await repo.getVideo(id(1)))!.storedBytes).toBe(100);
-      await repo.completeVideo(id(2), { sha256: 'f'.repeat(64), partial: false, gaps: [], now: 12, assembledChunks: 1, assembledBytes: 40 });
+      await repo.completeIf(id(2), 1, { sha256: 'f'.repeat(64), chunksDigest: 'd'.repeat(64), partial: false, gaps: [], now: 12, assembledChunks: 1, assembledBytes: 40 });
       await repo.deleteChunk(id(1), 0);
       expect(await repo.usage(user.id)).toEqual({ bytes: 40, openSessions: 1 });
       await repo.insertChunk(id(1), { index: 0, size: 10, sha256: 'a' }, 13);
@@ -135,7 +136,7 @@ export function runMetadataRepoContract(name: string, makeRepo: () => Promise<Me
       const limits = { userBytes: 100, recordingBytes: 60 };
       expect(await repo.insertChunk(id(1), { index: 0, size: 50, sha256: 'a' }, 11, limits)).toBe(true);
       await expect(repo.insertChunk(id(1), { index: 1, size: 11, sha256: 'b' }, 12, limits)).rejects.toMatchObject({ code: 'recording_too_large' });
-      await expect(repo.insertAssembledChunk(id(1), { index: 1, size: 11, sha256: 'b' }, 61, 12, limits)).rejects.toMatchObject({ code: 'recording_too_large' });
+      await expect(repo.recordSegment(id(1), { number: 1, first: 0, end: 1, offset: 0, bytes: 11, etag: null }, 0, 12, { index: 1, size: 11, sha256: 'b', limits })).rejects.toMatchObject({ code: 'recording_too_large' });
       expect(await repo.getChunk(id(1), 1)).toBeNull();
       expect((await repo.getVideo(id(1)))!).toMatchObject({ storedBytes: 50, assembledChunks: 0 });
       await expect(repo.createVideo(video(2, user.id, R2, 13), 1)).rejects.toMatchObject({ code: 'too_many_open_sessions' });
@@ -205,7 +206,7 @@ export function runMetadataRepoContract(name: string, makeRepo: () => Promise<Me
       const { repo, user } = await withUser();
       const { video: v } = await repo.createVideo(video(1, user.id, R1, 10));
       expect(v).toMatchObject({ assembledChunks: 0, assembledBytes: 0, outputSegments: 0, outputUploadId: null, chunksDigest: null });
-      await repo.completeVideo(id(1), { sha256: null, chunksDigest: 'd'.repeat(64), partial: false, gaps: [], now: 13, assembledChunks: 0, assembledBytes: 0 });
+      expect(await repo.completeIf(id(1), 0, { sha256: null, chunksDigest: 'd'.repeat(64), partial: false, gaps: [], now: 13, assembledChunks: 0, assembledBytes: 0 })).toBe(true);
       expect(await repo.getVideo(id(1))).toMatchObject({ state: 'complete', sha256: null, chunksDigest: 'd'.repeat(64) });
       await repo.close();
     });

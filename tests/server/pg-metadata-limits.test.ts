@@ -19,8 +19,8 @@ describe('PgMetadataRepo limits across nodes', () => {
     const writes = Array.from({ length: 15 }, (_, i) => [
       a.insertChunk('V1', { index: i, size: 10, sha256: `a${i}` }, 20, limits),
       b.insertChunk('V2', { index: i, size: 10, sha256: `b${i}` }, 20, limits),
-      a.insertAssembledChunk('V3', { index: i, size: 10, sha256: `c${i}` }, (i + 1) * 10, 20, limits),
-      b.insertAssembledChunk('V4', { index: i, size: 10, sha256: `d${i}` }, (i + 1) * 10, 20, limits),
+      a.insertChunk('V3', { index: i, size: 10, sha256: `c${i}` }, 20, limits),
+      b.insertChunk('V4', { index: i, size: 10, sha256: `d${i}` }, 20, limits),
     ]).flat();
     const { ok, codes } = await outcomes(writes);
     expect(ok).toBe(10);
@@ -53,7 +53,7 @@ describe('PgMetadataRepo limits across nodes', () => {
     await raw.query('BEGIN');
     await raw.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [user.id]);
     await raw.query("UPDATE videos SET stored_bytes = stored_bytes + 5 WHERE id = 'V1'");
-    const accepted = a.insertAssembledChunk('V2', { index: 0, size: 5, sha256: 'y' }, 5, 31, limits);
+    const accepted = a.insertChunk('V2', { index: 0, size: 5, sha256: 'y' }, 31, limits);
     await untilItWaits(raw, accepted);
     await raw.query('ROLLBACK');
     expect(await accepted).toBe(true);
@@ -113,7 +113,7 @@ describe('PgMetadataRepo limits across nodes', () => {
     for (let i = 0; i < 10; i++) {
       for (let n = 0; n < 6; n++) work.push((i % 2 ? a : b).insertChunk(`V${n}`, { index: i, size: 10, sha256: 'x' }, 20, limits));
       work.push((i % 2 ? b : a).createVideo(video(`W${i}`, user.id, rec(100 + i)), 1000));
-      work.push((i % 2 ? b : a).insertAssembledChunk(`W${i}`, { index: 0, size: 10, sha256: 'y' }, 10, 20, limits));
+      work.push((i % 2 ? b : a).insertChunk(`W${i}`, { index: 0, size: 10, sha256: 'y' }, 20, limits));
     }
     work.push(b.expireVideo('V4', 30), a.deleteVideo('V5'));
     for (let i = 0; i < 10; i += 3) work.push(b.deleteChunk('V3', i), a.deleteChunk('V4', i));

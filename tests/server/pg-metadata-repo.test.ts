@@ -22,7 +22,7 @@ describe('PgMetadataRepo across nodes', () => {
       Array.from({ length: 40 }, (_, i) =>
         Promise.all([
           a.insertChunk('V1', { index: i, size: 1, sha256: `a${i}` }, 20),
-          b.insertAssembledChunk('V1', { index: i, size: 2, sha256: `b${i}` }, 99, 20),
+          b.insertChunk('V1', { index: i, size: 2, sha256: `b${i}` }, 20),
         ]),
       ),
     );
@@ -120,21 +120,10 @@ describe('PgMetadataRepo across nodes', () => {
 });
 
 describe('PgMetadataRepo beyond the shared contract', () => {
-  it('records an in-order chunk with the new prefix in one step, and nothing when it is present', async () => {
-    const { a, user, close } = await twoNodes();
-    await a.createVideo(newVideo('V1', user.id));
-    expect(await a.insertAssembledChunk('V1', { index: 0, size: 4, sha256: 'x' }, 4, 50)).toBe(true);
-    expect(await a.getVideo('V1')).toMatchObject({ assembledChunks: 1, assembledBytes: 4, updatedAt: 50 });
-    expect(await a.insertAssembledChunk('V1', { index: 0, size: 9, sha256: 'y' }, 9, 60)).toBe(false);
-    expect(await a.getVideo('V1')).toMatchObject({ assembledChunks: 1, assembledBytes: 4, updatedAt: 50 });
-    expect(await a.getChunk('V1', 0)).toEqual({ index: 0, size: 4, sha256: 'x' });
-    await close();
-  });
-
   it('returns 64-bit columns as exact numbers (epoch ms, sizes over 4 GiB)', async () => {
     const { a, user, close } = await twoNodes();
     await a.createVideo({ ...newVideo('V1', user.id), now: 1_764_600_000_000 });
-    await a.setAssembled('V1', 9000, 5_000_000_123, 1_764_600_000_001);
+    expect(await a.recordSegment('V1', { number: 1, first: 0, end: 9000, offset: 0, bytes: 5_000_000_123, etag: null }, 0, 1_764_600_000_001)).toBe(true);
     const v = await a.getVideo('V1');
     expect(v).toMatchObject({ createdAt: 1_764_600_000_000, updatedAt: 1_764_600_000_001, assembledBytes: 5_000_000_123 });
     expect(typeof v!.assembledBytes).toBe('number');

@@ -70,10 +70,10 @@ async function history(repo: MetadataRepo, ids: string[]): Promise<{ video: Vide
   for (const [n, id] of ids.entries()) await repo.createVideo(newVideo(id, user.id, `r${n}`, 10));
   const v = ids[0]!;
   await repo.insertChunk(v, { index: 1, size: 30, sha256: 'b' }, 11);
-  await repo.insertAssembledChunk(v, { index: 0, size: 20, sha256: 'a' }, 20, 12);
+  await repo.recordSegment(v, { number: 1, first: 0, end: 1, offset: 0, bytes: 20, etag: null }, 0, 12, { index: 0, size: 20, sha256: 'a' });
   await repo.setTotalChunks(v, 4, 13);
   await repo.setMediaLayout(v, { durationMs: 4_000, seekable: true, servedHead: { length: 900, replaces: 700 } });
-  await repo.completeVideo(v, { sha256: 'f'.repeat(64), partial: true, gaps: [[2, 3]], now: 14, assembledChunks: 4, assembledBytes: 50 });
+  await repo.completeIf(v, 1, { sha256: 'f'.repeat(64), chunksDigest: 'd'.repeat(64), partial: true, gaps: [[2, 3]], now: 14, assembledChunks: 4, assembledBytes: 50 });
   await repo.setFileSha256(v, 'e'.repeat(64));
   await repo.setPosterAt(v, 15);
   await repo.renameVideo(v, 'Standup, take 2', 9); // an older clock must not move updatedAt back

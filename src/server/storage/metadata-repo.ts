@@ -142,17 +142,6 @@ export interface MetadataRepo extends OutputLedger {
   allVideoIds(): Promise<string[]>;
   touchVideo(id: string, now: number): Promise<void>;
   setTotalChunks(id: string, total: number, now: number): Promise<void>;
-  /**
-   * Records that chunks up to `assembledChunks` (exclusive) are appended, `assembledBytes` long.
-   * @deprecated Unconditional and, on SQLite, not flushed: only the pre-ports assembler (with its
-   * append journal) calls it; new code records the prefix with `recordSegment`.
-   */
-  setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void>;
-  /**
-   * Records the completion unconditionally.
-   * @deprecated Only the pre-ports finalize calls it; new code uses `completeIf`.
-   */
-  completeVideo(id: string, c: Completion): Promise<void>;
   /** Marks the video expired and forgets its chunk records (their bytes are gone). */
   expireVideo(id: string, now: number): Promise<void>;
   deleteVideo(id: string): Promise<void>;
@@ -165,16 +154,6 @@ export interface MetadataRepo extends OutputLedger {
    * `user_quota_exceeded`, nothing changed — so concurrent uploads cannot both squeeze in.
    */
   insertChunk(videoId: string, chunk: ChunkRecord, now: number, limits?: ByteLimits): Promise<boolean>;
-  /**
-   * The in-order fast path: records a chunk that was appended straight to the assembled
-   * object together with the new prefix (assembledChunks = chunk.index + 1, `assembledBytes`), in
-   * one transaction. False (and nothing changed) when the chunk is already recorded. May commit
-   * without a WAL flush: the blob store's append journal lets recovery re-adopt it. `limits` as
-   * for insertChunk.
-   * @deprecated The pre-ports fast path; new code uses `recordSegment` with `chunk` (durable,
-   * compare-and-set on the prefix).
-   */
-  insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number, limits?: ByteLimits): Promise<boolean>;
   listChunks(videoId: string): Promise<ChunkRecord[]>;
   /**
    * How many chunks are recorded and the highest index (-1 if none), without loading them:

@@ -43,9 +43,10 @@ export interface ChunkRef {
 
 /**
  * Verified bytes to store: held in memory, or in a node-local temp file ingest wrote and
- * verified (large or out-of-order bodies are not held in memory). The store may move the file
- * (disk: rename on the same filesystem) or stream it (S3: PutObject with ContentLength); the
- * caller deletes the path afterwards if it still exists.
+ * verified (large or out-of-order bodies are not held in memory) and flushed to stable storage
+ * before handing it over (chunk-body.ts), so a store that renames it needs to flush only the
+ * new name. The store may move the file (disk: rename on the same filesystem) or stream it
+ * (S3: PutObject with ContentLength); the caller deletes the path afterwards if it still exists.
  */
 export type ChunkBody = { size: number; buffers: readonly Buffer[] } | { size: number; path: string };
 

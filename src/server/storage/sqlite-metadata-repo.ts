@@ -2,8 +2,7 @@
  * MetadataRepo on SQLite. The connection, its transactions and how writes become durable:
  * sqlite-db.ts. Every write here resolves once durable, including the per-chunk ones
  * (`insertChunk`, and in sqlite-output-ledger.ts `recordSegment` and `completeIf`): no journal
- * re-adopts what a lost commit forgot. The exceptions, named in their docs, are `touchVideo`
- * and the deprecated pre-ports `setAssembled`/`insertAssembledChunk`.
+ * re-adopts what a lost commit forgot. The one exception, named in its doc, is `touchVideo`.
  */
 import { ApiError } from '../../shared/errors.ts';
 import type {
@@ -21,20 +20,22 @@ import type {
   VideoStateName,
 } from './metadata-repo.ts';
 import type { SegmentReceipt } from './ports.ts';
+import { ForwardsToLedger } from './ledger-forwarding.ts';
 import { SqliteDb } from './sqlite-db.ts';
 import { addChunk } from './sqlite-limits.ts';
 import { SqliteOutputLedger } from './sqlite-output-ledger.ts';
 import { toChunk, toUser, toVideo, type ChunkRow, type UserRow, type VideoRow } from './sqlite-rows.ts';
 
-export class SqliteMetadataRepo implements MetadataRepo {
+export class SqliteMetadataRepo extends ForwardsToLedger implements MetadataRepo {
   private readonly db: SqliteDb;
-  private readonly ledger: SqliteOutputLedger;
+  protected readonly ledger: SqliteOutputLedger;
 
   /**
    * `file` may be ':memory:' (tests). `busyTimeoutMs`: how long a write waits for another
    * connection's write lock before failing as 503.
    */
   constructor(file: string, opts: { busyTimeoutMs?: number } = {}) {
+    super();
     this.db = new SqliteDb(file, opts);
     this.ledger = new SqliteOutputLedger(this.db);
   }
@@ -152,16 +153,6 @@ export class SqliteMetadataRepo implements MetadataRepo {
     await this.db.durably(() => this.db.st('UPDATE videos SET total_chunks = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(total, now, id));
   }
 
-  async setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void> {
-    this.db.soon(() =>
-      this.db.st('UPDATE videos SET assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(
-        assembledChunks,
-        assembledBytes,
-        now,
-        id,
-      ),
-    );
-  }
 
   async expireVideo(id: string, now: number): Promise<void> {
     // The upload id stays: the sweeper aborts the output with it after expiring the video.
@@ -195,18 +186,6 @@ export class SqliteMetadataRepo implements MetadataRepo {
     });
   }
 
-  async insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number, limits?: ByteLimits): Promise<boolean> {
-    return this.db.soon(() => {
-      if (!addChunk(this.db, videoId, chunk, limits)) return false;
-      this.db.st('UPDATE videos SET assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(
-        chunk.index + 1,
-        assembledBytes,
-        now,
-        videoId,
-      );
-      return true;
-    });
-  }
 
   async chunkSummary(videoId: string): Promise<{ count: number; highest: number }> {
     const row = this.db.read(() => this.db.st('SELECT COUNT(*) AS n, MAX(idx) AS hi FROM chunks WHERE video_id = ?').get(videoId) as { n: number; hi: number | null });
@@ -246,35 +225,5 @@ export class SqliteMetadataRepo implements MetadataRepo {
 
   async renameVideo(id: string, title: string, now: number): Promise<void> {
     await this.db.durably(() => this.db.st('UPDATE videos SET title = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(title, now, id));
-  }
-
-  // OutputLedger (ports.ts), in sqlite-output-ledger.ts.
-
-  setOutputHandle(videoId: string, uploadId: string): Promise<boolean> {
-    return this.ledger.setOutputHandle(videoId, uploadId);
-  }
-
-  recordSegment(videoId: string, seg: SegmentReceipt, expectChunks: number, now: number, chunk?: InOrderChunk): Promise<boolean> {
-    return this.ledger.recordSegment(videoId, seg, expectChunks, now, chunk);
-  }
-
-  listSegments(videoId: string): Promise<SegmentReceipt[]> {
-    return this.ledger.listSegments(videoId);
-  }
-
-  async completeVideo(id: string, c: Completion): Promise<void> {
-    await this.db.durably(() => this.ledger.complete(id, c, null));
-  }
-
-  completeIf(videoId: string, expectChunks: number, c: Completion & { chunksDigest: string }): Promise<boolean> {
-    return this.db.durablyIf(() => this.ledger.complete(videoId, c, expectChunks));
-  }
-
-  setRecordedSha256(videoId: string, sha256: string): Promise<void> {
-    return this.ledger.setRecordedSha256(videoId, sha256);
-  }
-
-  listCompletedPending(limit: number): Promise<string[]> {
-    return this.ledger.listCompletedPending(limit);
   }
 }

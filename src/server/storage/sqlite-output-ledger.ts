@@ -6,13 +6,13 @@
  * limit checks as insertChunk (sqlite-limits.ts).
  */
 import type { Completion, InOrderChunk } from './metadata-repo.ts';
-import type { SegmentReceipt } from './ports.ts';
+import type { OutputLedger, SegmentReceipt } from './ports.ts';
 import { UNDO, type SqliteDb } from './sqlite-db.ts';
 import { addChunk } from './sqlite-limits.ts';
 import { SEGMENT_COLUMNS } from './rows.ts';
 import type { SegmentRow } from './sqlite-rows.ts';
 
-export class SqliteOutputLedger {
+export class SqliteOutputLedger implements OutputLedger {
   constructor(private readonly db: SqliteDb) {}
 
   async setOutputHandle(videoId: string, uploadId: string): Promise<boolean> {
@@ -50,15 +50,14 @@ export class SqliteOutputLedger {
     return this.db.read(() => this.db.st(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE video_id = ? ORDER BY number`).all(videoId) as SegmentRow[]);
   }
 
-  /** Records a completion; with `expectChunks`, only if still open with that prefix. */
-  complete(id: string, c: Completion, expectChunks: number | null): boolean {
-    const cas = expectChunks === null ? '' : " AND state = 'open' AND assembled_chunks = ?";
-    const params = [c.sha256, c.chunksDigest ?? null, c.partial ? 1 : 0, JSON.stringify(c.gaps), c.now, c.assembledChunks, c.assembledBytes, c.now, id];
-    return (
-      this.db.st(
-        `UPDATE videos SET state = 'complete', sha256 = ?, chunks_digest = ?, partial = ?, gaps = ?, completed_at = ?,
-         assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ?${cas}`,
-      ).run(...params, ...(expectChunks === null ? [] : [expectChunks])).changes === 1
+  async completeIf(id: string, expectChunks: number, c: Completion & { chunksDigest: string }): Promise<boolean> {
+    return this.db.durablyIf(
+      () =>
+        this.db.st(
+          `UPDATE videos SET state = 'complete', sha256 = ?, chunks_digest = ?, partial = ?, gaps = ?, completed_at = ?,
+           assembled_chunks = ?, assembled_bytes = ?, updated_at = MAX(updated_at, ?) WHERE id = ? AND state = 'open' AND assembled_chunks = ?`,
+        ).run(c.sha256, c.chunksDigest, c.partial ? 1 : 0, JSON.stringify(c.gaps), c.now, c.assembledChunks, c.assembledBytes, c.now, id, expectChunks)
+          .changes === 1,
     );
   }
 

@@ -48,17 +48,13 @@ export class DiskChunkObjects implements ChunkObjects {
   }
 
   /**
-   * Ingest's verified temp file becomes the chunk: flushed first (the caller may not have), then
-   * renamed, then the directory flushed. Across filesystems (EXDEV) it is copied via our temp dir.
+   * Ingest's verified temp file becomes the chunk: its bytes are already on stable storage
+   * (ChunkBody's promise), so only the rename needs flushing — by the directory's fsync, which
+   * is what makes a new name durable (fsync(2)); a second fsync of the file would add nothing.
+   * Across filesystems (EXDEV) it is copied via our temp dir, and that new file is flushed.
    */
   private async moveIn(src: string, target: string, dir: string): Promise<void> {
     try {
-      const fh = await open(src, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
       await rename(src, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw translateFsError(err);

@@ -29,25 +29,19 @@ export const LOCK_USER_OF_VIDEO = 'SELECT 1 FROM users WHERE id = (SELECT user_i
 
 /**
  * One statement that records a chunk ($1 video, $2 index, $3 size, $4 sha256, $5 now) and, only
- * if the row is new, adds its size to the video's stored_bytes (plus, for the in-order path, the
- * new prefix: $6 assembled bytes). `video_bytes` is the video's new total (null: the chunk was
- * already there, nothing changed); `other_bytes` the stored bytes of the user's other videos, as
- * of this statement's snapshot.
+ * if the row is new, adds its size to the video's stored_bytes. `video_bytes` is the video's new
+ * total (null: the chunk was already there, nothing changed); `other_bytes` the stored bytes of
+ * the user's other videos, as of this statement's snapshot.
  */
-function chunkStatement(assembled: boolean): string {
-  const prefix = assembled ? 'assembled_chunks = $2 + 1, assembled_bytes = $6,' : '';
-  return `WITH ins AS (
+export const INSERT_CHUNK = `WITH ins AS (
       INSERT INTO chunks (video_id, idx, size, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING size
     ), upd AS (
-      UPDATE videos SET ${prefix} stored_bytes = stored_bytes + (SELECT size FROM ins), updated_at = GREATEST(updated_at, $5)
+      UPDATE videos SET stored_bytes = stored_bytes + (SELECT size FROM ins), updated_at = GREATEST(updated_at, $5)
       WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
       RETURNING user_id, stored_bytes
     )
     SELECT (SELECT stored_bytes FROM upd) AS video_bytes,
       (SELECT COALESCE(sum(v.stored_bytes), 0)::bigint FROM videos v WHERE v.user_id = (SELECT user_id FROM upd) AND v.id <> $1) AS other_bytes`;
-}
-export const INSERT_CHUNK = chunkStatement(false);
-export const INSERT_ASSEMBLED_CHUNK = chunkStatement(true);
 
 /** What the chunk statement answers. */
 export interface ChunkTotals {

@@ -20,7 +20,8 @@ import pg from 'pg';
 import { ApiError } from '../../../shared/errors.ts';
 import { toCatalogueError } from './errors.ts';
 import { migratePg } from './migrations.ts';
-import { INSERT_ASSEMBLED_CHUNK, INSERT_CHUNK, LOCK_USER, LOCK_USER_OF_VIDEO, refusal, type ChunkTotals } from './pg-limits.ts';
+import { INSERT_CHUNK, LOCK_USER, LOCK_USER_OF_VIDEO, refusal, type ChunkTotals } from './pg-limits.ts';
+import { ForwardsToLedger } from '../ledger-forwarding.ts';
 import { PgOutputLedger, type Run } from './pg-output-ledger.ts';
 import { toUser, toVideo, types, VIDEO_COLUMNS, type UserRow, type VideoRow } from './pg-rows.ts';
 import type { SegmentReceipt } from '../ports.ts';
@@ -52,10 +53,11 @@ export interface PgMetadataRepoOptions {
   connectionTimeoutMillis?: number;
 }
 
-export class PgMetadataRepo implements MetadataRepo {
-  private readonly ledger: PgOutputLedger;
+export class PgMetadataRepo extends ForwardsToLedger implements MetadataRepo {
+  protected readonly ledger: PgOutputLedger;
 
   private constructor(private readonly pool: pg.Pool) {
+    super();
     this.ledger = new PgOutputLedger(this.run, (fn) => this.transaction(fn));
   }
 
@@ -258,18 +260,7 @@ export class PgMetadataRepo implements MetadataRepo {
     await this.q('UPDATE videos SET total_chunks = $2, updated_at = GREATEST(updated_at, $3) WHERE id = $1', [id, total, now]);
   }
 
-  async setAssembled(id: string, assembledChunks: number, assembledBytes: number, now: number): Promise<void> {
-    await this.q('UPDATE videos SET assembled_chunks = $2, assembled_bytes = $3, updated_at = GREATEST(updated_at, $4) WHERE id = $1', [
-      id,
-      assembledChunks,
-      assembledBytes,
-      now,
-    ]);
-  }
 
-  async completeVideo(id: string, c: Completion): Promise<void> {
-    await this.ledger.complete(id, c, null);
-  }
 
   async expireVideo(id: string, now: number): Promise<void> {
     // The video row first ("Lock order" in pg-limits.ts): the UPDATE waits for a chunk write in
@@ -304,9 +295,6 @@ export class PgMetadataRepo implements MetadataRepo {
     return this.addChunk(INSERT_CHUNK, [videoId, chunk.index, chunk.size, chunk.sha256, now], limits);
   }
 
-  async insertAssembledChunk(videoId: string, chunk: ChunkRecord, assembledBytes: number, now: number, limits?: ByteLimits): Promise<boolean> {
-    return this.addChunk(INSERT_ASSEMBLED_CHUNK, [videoId, chunk.index, chunk.size, chunk.sha256, now, assembledBytes], limits);
-  }
 
   /**
    * Without limits: the chunk statement alone (one round trip, an implicit transaction). With
@@ -378,31 +366,5 @@ export class PgMetadataRepo implements MetadataRepo {
 
   async renameVideo(id: string, title: string, now: number): Promise<void> {
     await this.q('UPDATE videos SET title = $2, updated_at = GREATEST(updated_at, $3) WHERE id = $1', [id, title, now]);
-  }
-
-  // OutputLedger (ports.ts), in pg-output-ledger.ts.
-
-  setOutputHandle(videoId: string, uploadId: string): Promise<boolean> {
-    return this.ledger.setOutputHandle(videoId, uploadId);
-  }
-
-  recordSegment(videoId: string, seg: SegmentReceipt, expectChunks: number, now: number, chunk?: InOrderChunk): Promise<boolean> {
-    return this.ledger.recordSegment(videoId, seg, expectChunks, now, chunk);
-  }
-
-  listSegments(videoId: string): Promise<SegmentReceipt[]> {
-    return this.ledger.listSegments(videoId);
-  }
-
-  completeIf(videoId: string, expectChunks: number, c: Completion & { chunksDigest: string }): Promise<boolean> {
-    return this.ledger.complete(videoId, c, expectChunks);
-  }
-
-  setRecordedSha256(videoId: string, sha256: string): Promise<void> {
-    return this.ledger.setRecordedSha256(videoId, sha256);
-  }
-
-  listCompletedPending(limit: number): Promise<string[]> {
-    return this.ledger.listCompletedPending(limit);
   }
 }

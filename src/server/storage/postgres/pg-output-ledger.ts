@@ -12,7 +12,7 @@
  */
 import type pg from 'pg';
 import type { Completion, InOrderChunk } from '../metadata-repo.ts';
-import type { SegmentReceipt } from '../ports.ts';
+import type { OutputLedger, SegmentReceipt } from '../ports.ts';
 import { LOCK_USER_OF_VIDEO, refusal } from './pg-limits.ts';
 import { SEGMENT_COLUMNS } from '../rows.ts';
 
@@ -55,7 +55,7 @@ interface Advanced {
   other_bytes: number | null;
 }
 
-export class PgOutputLedger {
+export class PgOutputLedger implements OutputLedger {
   constructor(
     private readonly run: Run,
     private readonly transaction: InTransaction,
@@ -95,14 +95,12 @@ export class PgOutputLedger {
     return rows;
   }
 
-  /** Records a completion; with `expectChunks`, only if still open with that prefix. */
-  async complete(videoId: string, c: Completion, expectChunks: number | null): Promise<boolean> {
-    const cas = expectChunks === null ? '' : " AND state = 'open' AND assembled_chunks = $9";
+  async completeIf(videoId: string, expectChunks: number, c: Completion & { chunksDigest: string }): Promise<boolean> {
     const r = await this.run(
       `UPDATE videos SET state = 'complete', sha256 = $2, chunks_digest = $3, partial = $4, gaps = $5, completed_at = $6,
-       assembled_chunks = $7, assembled_bytes = $8, updated_at = GREATEST(updated_at, $6) WHERE id = $1${cas}`,
+       assembled_chunks = $7, assembled_bytes = $8, updated_at = GREATEST(updated_at, $6) WHERE id = $1 AND state = 'open' AND assembled_chunks = $9`,
       // JSON text: node-postgres would send a JS array as a PostgreSQL array literal.
-      [videoId, c.sha256, c.chunksDigest ?? null, c.partial, JSON.stringify(c.gaps), c.now, c.assembledChunks, c.assembledBytes, ...(expectChunks === null ? [] : [expectChunks])],
+      [videoId, c.sha256, c.chunksDigest, c.partial, JSON.stringify(c.gaps), c.now, c.assembledChunks, c.assembledBytes, expectChunks],
     );
     return r.rowCount === 1;
   }
