@@ -103,6 +103,10 @@ export class OutboxApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     addEventListener('hashchange', this.onHash);
+    // The recorder view's module loads after the shell's first renders, so the shell's `updated()`
+    // may find the element not yet upgraded (no `recorder`) and hook nothing; update once more when
+    // it is defined, or the tab title and beforeunload would not follow a recording.
+    void customElements.whenDefined('recorder-view').then(() => this.requestUpdate());
   }
 
   override disconnectedCallback(): void {

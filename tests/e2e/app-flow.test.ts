@@ -104,7 +104,7 @@ describe('recording flow', () => {
     await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 20_000 });
     await page.keyboard.press('Alt+Shift+KeyP');
     await page.getByRole('button', { name: 'Resume' }).waitFor();
-    expect(await page.title()).toMatch(/^❚❚ PAUSED 0:\d\d — Outbox Recorder$/);
+    await expect.poll(() => page.title()).toMatch(/^❚❚ PAUSED 0:\d\d — Outbox Recorder$/);
     await page.keyboard.press('Alt+Shift+KeyP');
     await page.getByRole('button', { name: 'Pause' }).waitFor();
     await waitForSavedChunks(page, 1);
@@ -129,11 +129,12 @@ describe('recording flow', () => {
     expect(new URL(page.url()).hash).toBe('#/library');
     const rec = page.getByRole('group', { name: 'Recording in progress' });
     await expect.poll(() => rec.getByTestId('header-rec').innerText()).toMatch(/^REC 0:\d\d$/);
-    expect(await page.title()).toMatch(/^● REC /);
+    await expect.poll(() => page.title()).toMatch(/^● REC /);
     await rec.getByRole('button', { name: 'Stop', exact: true }).click();
     await rec.waitFor({ state: 'detached' });
-    expect(await page.title()).toBe('Library — Outbox Recorder');
-    expect(await unloadArmed(page)).toBe(false);
+    // The title and the beforeunload listener follow the shell's next update after the stop.
+    await expect.poll(() => page.title()).toBe('Library — Outbox Recorder');
+    await expect.poll(() => unloadArmed(page)).toBe(false);
     await expect.poll(async () => (await readOutbox(page))[0]?.state, { timeout: 30_000 }).toMatch(/stopped|complete/);
   });
 
