@@ -14,7 +14,7 @@
  * Synthetic (not WebM) bytes: the server serves them as recorded, never rewritten.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chunksDigestHex } from '../../src/shared/chunks-digest.ts';
 import { client, sha256, shuffle, type Answer, type Client } from '../server/helpers.ts';
 import { usePostgres } from '../support/postgres.ts';
@@ -44,6 +44,10 @@ beforeAll(async () => {
   [token] = (await lb.createUser('multi')) as [string];
   c = client(lb.url, token);
 }, 120_000);
+// A node that crashed is hidden by nginx (it tries the next one): each test checks none did.
+afterEach(() => {
+  expect(lb.unexpectedExits()).toEqual([]);
+});
 afterAll(async () => {
   await lb?.stop();
   await counter?.stop();

@@ -59,6 +59,8 @@ export interface ScaleOut {
   kill(i: number): Promise<void>;
   /** Starts node i again on its port (after kill or as a SIGTERM restart); resolves once it listens. */
   restart(i: number): Promise<void>;
+  /** Every node's exits nobody asked for (a crash), with their output: none is expected. */
+  unexpectedExits(): string[];
   stop(): Promise<void>;
 }
 
@@ -117,6 +119,7 @@ export async function startScaleOut(opts: ScaleOutOptions): Promise<ScaleOut> {
     },
     kill: (i) => nodes[i]!.kill('SIGKILL'),
     restart: (i) => nodes[i]!.restart(),
+    unexpectedExits: () => nodes.flatMap((n) => n.unexpectedExits()),
     stop,
   };
 }

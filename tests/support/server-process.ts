@@ -55,6 +55,11 @@ export interface ServerProcess extends TestServer {
   output(): string;
   /** The running process's id (to read its memory and I/O counters from /proc). */
   readonly pid: number;
+  /**
+   * Exits nobody asked for (not through kill/restart/stop), each with the tail of the output.
+   * Behind a proxy a dead node goes unnoticed (nginx tries the next), so tests check this.
+   */
+  unexpectedExits(): string[];
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -163,18 +168,29 @@ export async function startServerProcess(
   let current: Launched | null = null;
   let earlier = '';
   let url = '';
+  let stopping = false;
+  const unexpected: string[] = [];
 
   const spawnOnce = async (): Promise<void> => {
     if (current) earlier += current.output();
-    current = launch(['--import', 'tsx', 'src/server/main.ts'], {
+    const launched = launch(['--import', 'tsx', 'src/server/main.ts'], {
       cwd: ROOT,
       env: { ...process.env, ...serverEnv(childEnv), PORT: String(port), OUTBOX_DATA_DIR: dataDir },
     });
-    port = await waitForLine(current, listeningPort, { what: 'server' });
+    current = launched;
+    stopping = false;
+    launched.child.once('exit', (code, signal) => {
+      if (stopping || launched !== current) return;
+      const report = `server on port ${port} exited unexpectedly (code ${code}, signal ${signal}):\n${launched.output().slice(-4000)}`;
+      unexpected.push(report);
+      console.error(`[server-process] ${report}`);
+    });
+    port = await waitForLine(launched, listeningPort, { what: 'server' });
     url = `http://127.0.0.1:${port}`;
   };
 
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    stopping = true;
     if (current) await stopChild(current, signal);
   };
 
@@ -196,6 +212,7 @@ export async function startServerProcess(
       await spawnOnce();
     },
     output: () => earlier + (current?.output() ?? ''),
+    unexpectedExits: () => [...unexpected],
     stop: async () => {
       if (stopped) return;
       stopped = true;
