@@ -92,6 +92,7 @@ describe('finalize', () => {
     expect(beyond.status).toBe(400);
     expect(beyond.json.error.code).toBe('index_out_of_range');
   });
+
   it('logs one event per finalize with the duration of each step, the chunk rows listed once', async () => {
     const lines: string[] = [];
     const logStream = new Writable({ write: (chunk, _enc, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) });
