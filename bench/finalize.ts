@@ -10,6 +10,12 @@
  * against the chunks sent. Incremental assembly means finalize only writes the tail, so the
  * figure should not grow with the recording's length.
  *
+ * Quiet server: each completion starts the after-completion job (it reads the whole output back
+ * and hashes it, in the same node). The next sample's last chunk is sent only once the previous
+ * video's `sha256` is recorded, so no sample is timed while an earlier one's job still runs.
+ * With the server logging at info (bench/s3.ts), each row also gives the median of finalize's
+ * per-step durations (the `finalize/complete` event's `ms`, src/server/ingest/step-times.ts).
+ *
  * Also reports the server CPU that indexing adds per chunk: the ClusterIndexer fed the 1800-chunk
  * recording in-process, against SHA-256 of the same bytes (which the server does for every chunk
  * anyway) as the same-run baseline.
@@ -34,6 +40,25 @@ export interface FinalizeRow {
   baselineP50ms: number;
   /** Whether every answer was `complete` with the chunks digest of the chunks sent. */
   complete: boolean;
+  /** Median per step of the WebM samples' `finalize/complete` log events (ms; counts as logged); null when the server logs above info. */
+  steps: Record<string, number> | null;
+}
+
+/** The `ms` of the `finalize/complete` event logged for `videoId`, if the log has it. */
+export function finalizeSteps(log: string, videoId: string): Record<string, number> | null {
+  for (const line of log.split('\n')) {
+    if (!line.includes('"finalize/complete"') || !line.includes(videoId)) continue;
+    const event = JSON.parse(line) as { event?: string; videoId?: string; ms?: Record<string, number> };
+    if (event.event === 'finalize/complete' && event.videoId === videoId && event.ms) return event.ms;
+  }
+  return null;
+}
+
+/** Median of each field over the samples that have it. */
+function medianSteps(samples: Record<string, number>[]): Record<string, number> | null {
+  if (samples.length === 0) return null;
+  const keys = [...new Set(samples.flatMap((s) => Object.keys(s)))];
+  return Object.fromEntries(keys.map((k) => [k, round(percentile(samples.flatMap((s) => (k in s ? [s[k]!] : [])), 50), 1)]));
 }
 
 export interface IndexCost {
@@ -95,6 +120,7 @@ export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: Fina
     const warm = await target.newRecording();
     for (let i = 0; i < 4; i++) await warm.put(i, pool[i]!, i === 3);
     await warm.finish(4);
+    await warm.afterCompletion?.();
 
     // Upload every sample recording except its last chunk, all at once (this part is not
     // measured); then, one recording at a time on a quiet server, send the last chunk and time
@@ -124,6 +150,7 @@ export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: Fina
     for (const length of opts.lengths) {
       const times: number[] = [];
       const baseline: number[] = [];
+      const steps: Record<string, number>[] = [];
       let complete = true;
       for (const { rec, chunks, webm } of recordings.filter((r) => r.length === length)) {
         await rec.put(length - 1, chunks[length - 1]!, true);
@@ -132,14 +159,19 @@ export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: Fina
         (webm ? times : baseline).push(performance.now() - lastConfirmed);
         const digest = await chunksDigestHex(chunks.map((c) => createHash('sha256').update(c.bytes).digest('hex')));
         if (answer.status !== 'complete' || answer.chunksDigest !== digest) complete = false;
+        // Quiet server for the next sample: this completion's job (a full read-back) is done.
+        await rec.afterCompletion?.();
+        const logged = webm && target.output ? finalizeSteps(target.output(), answer.videoId) : null;
+        if (logged) steps.push(logged);
       }
       const chunks = streams.get(length)!;
       const chunkBytes = Math.round(chunks.reduce((n, c) => n + c.bytes.length, 0) / length);
       const row = {
         chunks: length, chunkBytes, samples: times.length, p50ms: round(percentile(times, 50), 2), p95ms: round(percentile(times, 95), 2),
-        baselineP50ms: round(percentile(baseline, 50), 2), complete,
+        baselineP50ms: round(percentile(baseline, 50), 2), complete, steps: medianSteps(steps),
       };
       opts.log?.(`finalize ${length} chunks (WebM, complete with the chunks digest: ${complete}): p50 ${row.p50ms} ms, p95 ${row.p95ms} ms; not-WebM baseline p50 ${row.baselineP50ms} ms (n=${row.samples})`);
+      if (row.steps) opts.log?.(`finalize ${length} chunks, median per step (server log): ${JSON.stringify(row.steps)}`);
       rows.push(row);
     }
     return { rows, indexing };

@@ -4,7 +4,9 @@
  * - what the object store had to do per ingested byte and per chunk: body bytes of PutObject and
  *   UploadPart requests, and requests of every kind, counted by an HTTP proxy in front of the
  *   S3 server (tests/support/s3-counter.ts), so the figure would read the same on AWS;
- * - stop-to-link on S3 for 30 / 300 / 1800 chunks (bench/finalize.ts with this target).
+ * - stop-to-link on S3 for 30 / 300 / 1800 chunks (bench/finalize.ts with this target), on a
+ *   quiet node (each sample waits for the previous one's after-completion job), with the median
+ *   duration of each finalize step read from the node's log (it logs at info for this).
  *
  * Engines: a durable PostgreSQL 15 cluster (tests/support/pg-cluster.ts, fsync on) and s3rver
  * 3.7.1 with S3's CompleteMultipartUpload checks (tests/support/s3.ts), both on 127.0.0.1 in
@@ -165,7 +167,7 @@ export async function benchS3(opts: S3BenchOptions): Promise<S3Result> {
       samples: opts.samples,
       parallel: 8,
       log: opts.log && ((line) => opts.log!(`s3 ${line}`)),
-      start: async () => startOurs(join(opts.workDir, 's3-finalize'), { name: 'ours-s3', env: await s3Env() }),
+      start: async () => startOurs(join(opts.workDir, 's3-finalize'), { name: 'ours-s3', env: { ...(await s3Env()), LOG_LEVEL: 'info' } }),
       skipIndexing: true,
     });
     return { ingest, traffic, tus: tusPartArithmetic(chunkBytes), finalize: fin.rows };

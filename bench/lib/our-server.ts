@@ -12,6 +12,8 @@ export interface OurServer {
   origin: string;
   token: string;
   pid: number;
+  /** What it wrote to stdout so far (its pino log, at LOG_LEVEL). */
+  output: () => string;
   stop(): Promise<void>;
 }
 
@@ -47,5 +49,5 @@ export async function startOurServer(dataDir: string, execArgv: string[] = [], e
     await stopChild(server, 'SIGKILL');
     throw err;
   });
-  return { origin, token, pid: server.child.pid!, stop: () => stopChild(server) };
+  return { origin, token, pid: server.child.pid!, output: server.output, stop: () => stopChild(server) };
 }

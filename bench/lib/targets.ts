@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { FinalizeResponse, ROUTES } from '../../src/shared/api.ts';
+import { FinalizeResponse, ROUTES, VideoStatus } from '../../src/shared/api.ts';
 import type { Chunk } from './chunks.ts';
 import { spawnBenchServer, type ChildServer } from './child.ts';
 import { startOurServer } from './our-server.ts';
@@ -19,12 +19,16 @@ export interface RecordingUpload {
   put(index: number, chunk: Chunk, last: boolean): Promise<void>;
   /** Ends the recording; for ours returns finalize's answer. */
   finish(totalChunks: number): Promise<unknown>;
+  /** Ours: resolves once the after-completion job has recorded the video's sha256 (the server is quiet again). */
+  afterCompletion?(): Promise<void>;
 }
 
 export interface Target {
   name: TargetName;
   origin: string;
   pid: number;
+  /** Ours: its log so far (pino JSON lines; LOG_LEVEL=info shows finalize's per-step durations). */
+  output?: () => string;
   newRecording(): Promise<RecordingUpload>;
   stop(): Promise<void>;
 }
@@ -102,6 +106,10 @@ export async function startTus(dataDir: string): Promise<Target> {
   };
 }
 
+/** Status polls while waiting for the after-completion job, and how long it may take at most. */
+const AFTER_COMPLETION_POLL_MS = 25;
+const AFTER_COMPLETION_TIMEOUT_MS = 300_000;
+
 /** Our server; `env` selects other storage (bench/s3.ts: PostgreSQL + S3 as `ours-s3`). */
 export async function startOurs(dataDir: string, opts: { execArgv?: string[]; env?: Record<string, string>; name?: 'ours' | 'ours-s3' } = {}): Promise<Target> {
   const server = await startOurServer(dataDir, opts.execArgv ?? [], opts.env ?? {});
@@ -112,6 +120,7 @@ export async function startOurs(dataDir: string, opts: { execArgv?: string[]; en
     name: opts.name ?? 'ours',
     origin: server.origin,
     pid: server.pid,
+    output: server.output,
     async newRecording() {
       const init = await http.request({
         path: ROUTES.init,
@@ -120,6 +129,7 @@ export async function startOurs(dataDir: string, opts: { execArgv?: string[]; en
         body: JSON.stringify({ recordingId: randomUUID(), mimeType: 'video/webm' }),
       });
       const { sessionId } = JSON.parse(await expectStatus(init, [200, 201], 'init')) as { sessionId: string };
+      let videoId: string | null = null;
       return {
         async put(index, chunk) {
           const res = await http.request({
@@ -139,7 +149,21 @@ export async function startOurs(dataDir: string, opts: { execArgv?: string[]; en
           });
           const answer = FinalizeResponse.parse(JSON.parse(await expectStatus(res, [200, 201], 'finalize')));
           if (answer.status !== 'complete') throw new Error(`finalize: incomplete, missing ${answer.missing.length}`);
+          videoId = answer.videoId;
           return answer;
+        },
+        async afterCompletion() {
+          if (videoId === null) throw new Error('afterCompletion before finish');
+          // Polled: the job has no event a client can wait on. Bounded, so a job that never
+          // records fails the run instead of hanging it.
+          const deadline = performance.now() + AFTER_COMPLETION_TIMEOUT_MS;
+          for (;;) {
+            const res = await http.request({ path: ROUTES.video(videoId), method: 'GET', headers: auth });
+            const status = VideoStatus.parse(JSON.parse(await expectStatus(res, [200], 'status')));
+            if (status.sha256 !== null) return;
+            if (performance.now() > deadline) throw new Error(`video ${videoId}: sha256 still null after ${AFTER_COMPLETION_TIMEOUT_MS} ms`);
+            await new Promise((r) => setTimeout(r, AFTER_COMPLETION_POLL_MS));
+          }
         },
       };
     },

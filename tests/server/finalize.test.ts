@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server-process.ts';
 import { testBackend } from '../support/test-backend.ts';
@@ -90,5 +91,33 @@ describe('finalize', () => {
     const beyond = await c.chunk(id, 5, chunks[0]!);
     expect(beyond.status).toBe(400);
     expect(beyond.json.error.code).toBe('index_out_of_range');
+  });
+
+  it('logs one event per finalize with the duration of each step, the chunk rows listed once', async () => {
+    const lines: string[] = [];
+    const logStream = new Writable({ write: (chunk, _enc, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) });
+    const logged = await startTestServer({ env: { LOG_LEVEL: 'info' }, deps: { logStream } });
+    try {
+      const lc = client(logged.url, await logged.createUser('lena'));
+      const id = (await lc.init()).json.sessionId as string;
+      const chunks = makeChunks(6, 400);
+      await uploadAll(lc, id, chunks);
+      expect((await lc.finalize({ sessionId: id, totalChunks: 6 })).json.status).toBe('complete');
+      const events = lines.map((l) => JSON.parse(l) as { event?: string; videoId?: string; ms?: Record<string, number> });
+      const done = events.filter((e) => e.event === 'finalize/complete' && e.videoId === id);
+      expect(done).toHaveLength(1);
+      const ms = done[0]!.ms!;
+      for (const step of ['lockWaitMs', 'videoReadMs', 'summaryMs', 'setTotalMs', 'partialCheckMs', 'listRowsMs', 'tailMs', 'receiptsMs', 'completeCallMs', 'digestMs', 'recordMs', 'totalMs']) {
+        expect(ms[step], step).toBeGreaterThanOrEqual(0);
+      }
+      // The run's listing gave the chunks digest too: no second listing.
+      expect(ms).not.toHaveProperty('relistMs');
+      // Disk appends each chunk as it lands; on S3 2.5 kB never fill a 5 MiB part, so all six
+      // are finalize's tail, written as the one (last) part.
+      const bytes = chunks.reduce((n, b) => n + b.length, 0);
+      expect(ms).toMatchObject(testBackend() === 'pg-s3' ? { tailChunks: 6, tailBytes: bytes, partsWritten: 1 } : { tailChunks: 0, tailBytes: 0, partsWritten: 0 });
+    } finally {
+      await logged.stop();
+    }
   });
 });

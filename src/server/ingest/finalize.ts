@@ -10,6 +10,7 @@ import { countInRanges, missingRanges, toRanges } from '../../shared/ranges.ts';
 import type { User, VideoRecord } from '../storage/metadata-repo.ts';
 import { advanceVideo, completePartially } from './completion.ts';
 import type { IngestContext } from './context.ts';
+import { rounded, timed, type StepTimes } from './step-times.ts';
 import { ownedVideo } from './videos.ts';
 import { servedDigestOf, shareUrlOf, videoUrlOf } from './video-status.ts';
 
@@ -44,9 +45,14 @@ export async function finalizeVideo(ctx: IngestContext, user: User, req: Finaliz
   if (req.totalChunks > ctx.config.maxChunkIndex + 1) {
     throw new ApiError('index_out_of_range', { maxChunks: ctx.config.maxChunkIndex + 1 });
   }
+  const started = performance.now();
   const owned = await ownedVideo(ctx, user, req.sessionId);
+  const asked = performance.now();
   return ctx.locker.withLock(owned.id, async (lost) => {
-    const video = await ctx.repo.getVideo(owned.id);
+    // One log event per finalize carries each step's duration (step-times.ts).
+    const steps: StepTimes = { ownerMs: asked - started, lockWaitMs: performance.now() - asked };
+    const ms = () => rounded({ ...steps, totalMs: performance.now() - started });
+    const video = await timed(steps, 'videoReadMs', () => ctx.repo.getVideo(owned.id));
     if (!video) throw new ApiError('not_found');
     if (video.state === 'expired') throw new ApiError('session_expired');
     if (video.totalChunks !== null && video.totalChunks !== req.totalChunks) {
@@ -56,32 +62,32 @@ export async function finalizeVideo(ctx: IngestContext, user: User, req: Finaliz
 
     // A summary, not the chunk list: with every chunk there (the usual case), finalize stays
     // flat in recording length up to the chunks digest (32 bytes a chunk).
-    const held = await ctx.repo.chunkSummary(video.id);
+    const held = await timed(steps, 'summaryMs', () => ctx.repo.chunkSummary(video.id));
     if (held.highest >= req.totalChunks) throw new ApiError('total_mismatch', { highestHeldIndex: held.highest });
     if (req.uploadedChunks !== undefined && req.uploadedChunks !== held.count) {
       ctx.log.info({ event: 'finalize/count-differs', videoId: video.id, clientSays: req.uploadedChunks, serverHolds: held.count });
     }
     const now = ctx.clock();
-    if (video.totalChunks === null) await ctx.repo.setTotalChunks(video.id, req.totalChunks, now);
+    if (video.totalChunks === null) await timed(steps, 'setTotalMs', () => ctx.repo.setTotalChunks(video.id, req.totalChunks, now));
     const withTotal: VideoRecord = { ...video, totalChunks: req.totalChunks, updatedAt: Math.max(video.updatedAt, now) };
 
-    const advanced = await advanceVideo(ctx, video.id, lost, { video: withTotal });
+    const advanced = await advanceVideo(ctx, video.id, lost, { video: withTotal, held, steps });
     if (!advanced) throw new ApiError('not_found');
     if (advanced.state === 'complete') {
-      ctx.log.info({ event: 'finalize/complete', videoId: video.id, chunksAtFinalize: advanced.assembledChunks - video.assembledChunks });
+      ctx.log.info({ event: 'finalize/complete', videoId: video.id, chunksAtFinalize: advanced.assembledChunks - video.assembledChunks, ms: ms() });
       return completeAnswer(ctx, advanced);
     }
 
-    const chunks = await ctx.repo.listChunks(video.id);
+    const chunks = await timed(steps, 'missingListMs', () => ctx.repo.listChunks(video.id));
     // Ranges, never one number per index: 100001 missing chunks answer `[[0, 100000]]`.
     const missing = missingRanges(toRanges(chunks.map((c) => c.index)), req.totalChunks);
     if (req.allowPartial) {
-      const done = await completePartially(ctx, video.id, lost);
-      ctx.log.warn({ event: 'finalize/partial', videoId: video.id, gaps: countInRanges(missing) });
+      const done = await timed(steps, 'partialMs', () => completePartially(ctx, video.id, lost));
+      ctx.log.warn({ event: 'finalize/partial', videoId: video.id, gaps: countInRanges(missing), ms: ms() });
       return completeAnswer(ctx, done);
     }
     await ctx.repo.touchVideo(video.id, now);
-    ctx.log.info({ event: 'finalize/incomplete', videoId: video.id, missing: countInRanges(missing) });
+    ctx.log.info({ event: 'finalize/incomplete', videoId: video.id, missing: countInRanges(missing), ms: ms() });
     return { status: 'incomplete', videoId: video.id, totalChunks: req.totalChunks, receivedChunks: chunks.length, missing };
   });
 }

@@ -27,6 +27,11 @@ export interface AdvanceOptions {
    * skipped (output positions ≠ indices there), planned as the final tail.
    */
   tail?: readonly ChunkRecord[];
+  /**
+   * The video's chunk rows (listChunks) as the caller just read them, total known: the run is
+   * taken from them instead of a second listing (completion reuses the same rows for its digest).
+   */
+  rows?: readonly ChunkRecord[];
 }
 
 /** A begin race lost to another node is retried this often before giving up until next time. */
@@ -42,7 +47,7 @@ export async function advanceOutput(ctx: IngestContext, videoId: string, opts: A
   for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
     if (!video || video.state !== 'open' || opts.lost.aborted) return video;
     if (!opts.tail && video.totalChunks === null && !worthScanning(ctx, video)) return video;
-    const run = opts.tail ?? (await contiguousRun(ctx, video));
+    const run = opts.tail ?? (await contiguousRun(ctx, video, opts.rows));
     if (run.length === 0) return video;
     // The tail is planned whatever its size once the run reaches the end of the recording.
     const final = opts.tail !== undefined || (video.totalChunks !== null && video.assembledChunks + run.length >= video.totalChunks);
@@ -74,14 +79,15 @@ const SCAN_BATCH = 8;
 /**
  * The held chunk rows from the prefix on while contiguous (and below a known total). With the
  * total known (finalize, and the late chunks after it) one listing of the rows is one round trip
- * whatever the tail's length — finalize reads them all for the chunks digest anyway. Before, the
- * rows are looked up by index in small parallel batches (growing from one), stopping at the first hole.
+ * whatever the tail's length — finalize reads them all for the chunks digest anyway, and passes
+ * its listing as `listed`. Before, the rows are looked up by index in small parallel batches
+ * (growing from one), stopping at the first hole.
  */
-async function contiguousRun(ctx: IngestContext, video: VideoRecord): Promise<ChunkRecord[]> {
+async function contiguousRun(ctx: IngestContext, video: VideoRecord, listed?: readonly ChunkRecord[]): Promise<ChunkRecord[]> {
   const from = video.assembledChunks;
   if (video.totalChunks !== null) {
     const run: ChunkRecord[] = [];
-    for (const row of await ctx.repo.listChunks(video.id)) {
+    for (const row of listed ?? (await ctx.repo.listChunks(video.id))) {
       if (row.index < from) continue;
       if (row.index !== from + run.length || row.index >= video.totalChunks) break;
       run.push(row);
