@@ -75,31 +75,36 @@ async function cutShortPartial(total: number, held: number[], segments: number):
   return { id, chunks };
 }
 
+/**
+ * The late gap chunk `late` is refused as 409 session_closed, and the completion the dead node
+ * began is finished: partial, with `missing` as its gaps, the kept chunks' digest and bytes.
+ */
+async function expectLateChunkRefusedAndFinished(
+  cut: { id: string; chunks: Buffer[] },
+  late: number,
+  kept: number[],
+  missing: [number, number][],
+): Promise<void> {
+  const answer = await c.chunk(cut.id, late, cut.chunks[late]!);
+  expect(answer.status).toBe(409);
+  expect(answer.json.error.code).toBe('session_closed');
+  const keptBytes = kept.map((i) => cut.chunks[i]!);
+  const st = (await c.status(cut.id)).json;
+  expect(st).toMatchObject({ state: 'complete', partial: true, missing });
+  expect(st.chunksDigest).toBe(await chunksDigestOf(keptBytes));
+  expect(sha256((await c.file(cut.id)).bytes)).toBe(sha256(Buffer.concat(keptBytes)));
+}
+
 describe('a partial completion cut short, then a request on another node', () => {
   it('a gap chunk below the recorded prefix is refused (session closed) and the completion is finished, bytes as the digest says', async () => {
     // Held 0 1 3 4, gap 2; the dead node wrote index 3 at output position 2, then died.
-    const { id, chunks } = await cutShortPartial(5, [0, 1, 3, 4], 1);
-    const late = await c.chunk(id, 2, chunks[2]!);
-    expect(late.status).toBe(409);
-    expect(late.json.error.code).toBe('session_closed');
-    const kept = [0, 1, 3, 4].map((i) => chunks[i]!);
-    const st = (await c.status(id)).json;
-    expect(st).toMatchObject({ state: 'complete', partial: true, missing: [[2, 2]] });
-    expect(st.chunksDigest).toBe(await chunksDigestOf(kept));
-    expect(sha256((await c.file(id)).bytes)).toBe(sha256(Buffer.concat(kept)));
+    await expectLateChunkRefusedAndFinished(await cutShortPartial(5, [0, 1, 3, 4], 1), 2, [0, 1, 3, 4], [[2, 2]]);
   });
 
   it('a gap chunk exactly at the recorded prefix (fast path) is refused and the completion finished', async () => {
     // Held 0 2 4 5, gaps 1 and 3; the dead node wrote 2 and 4 at positions 1 and 2 (prefix 3),
     // so the late chunk 3 is "next" by index: the in-order fast path must not take it.
-    const { id, chunks } = await cutShortPartial(6, [0, 2, 4, 5], 2);
-    const late = await c.chunk(id, 3, chunks[3]!);
-    expect(late.status).toBe(409);
-    expect(late.json.error.code).toBe('session_closed');
-    const kept = [0, 2, 4, 5].map((i) => chunks[i]!);
-    const st = (await c.status(id)).json;
-    expect(st).toMatchObject({ state: 'complete', partial: true, missing: [[1, 1], [3, 3]] });
-    expect(sha256((await c.file(id)).bytes)).toBe(sha256(Buffer.concat(kept)));
+    await expectLateChunkRefusedAndFinished(await cutShortPartial(6, [0, 2, 4, 5], 2), 3, [0, 2, 4, 5], [[1, 1], [3, 3]]);
   });
 
   it('a retried finalize (without allowPartial) finishes the completion the client asked for', async () => {

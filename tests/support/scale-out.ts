@@ -5,8 +5,9 @@
  *
  * With `databaseUrl` and `s3`, every node runs on one PostgreSQL database and one bucket
  * (OUTBOX_DATABASE_URL, OUTBOX_S3_*, AWS_* — docs/SCALE-OUT.md), the s3rver of tests/support/s3.ts
- * running in the test process and reached by the nodes over 127.0.0.1; users are created in
- * PostgreSQL before the nodes start (so no node races to create the first user). Without them
+ * running in the test process and reached by the nodes over 127.0.0.1. The nodes start at once on
+ * a migrated but empty database and race to create the first user, as an operator's do
+ * (src/server/first-user.ts); `createUser` adds test users in PostgreSQL directly. Without them
  * each node has its own disk + SQLite (used to prove the harness on its own: nginx, ports,
  * kill/restart).
  *

@@ -116,9 +116,8 @@ async function storeChunk(ctx: IngestContext, videoId: string, index: number, re
   const inMemory = 'buffers' in body ? body.buffers : null;
   if (inMemory) {
     const fast = await ctx.locker.withLock(videoId, async (lost) => {
-      const { video, duplicate } = await recheck(ctx, ref);
+      const { video, duplicate } = await recheck(ctx, ref, lost);
       if (duplicate) return 200;
-      if (await finishPartialInFlight(ctx, video, lost)) throw new ApiError('session_closed');
       return (await writeIntoOutput(ctx, video, ref, inMemory, limits, lost)) ? 201 : null;
     });
     if (fast !== null) return fast;
@@ -128,9 +127,8 @@ async function storeChunk(ctx: IngestContext, videoId: string, index: number, re
   return ctx.locker.withLock(videoId, async (lost) => {
     let stored = false;
     try {
-      const { video, duplicate } = await recheck(ctx, ref);
+      const { video, duplicate } = await recheck(ctx, ref, lost);
       if (duplicate) return 200;
-      if (await finishPartialInFlight(ctx, video, lost)) throw new ApiError('session_closed');
       stored = await ctx.repo.insertChunk(videoId, { index, size: received.size, sha256: ref.sha256 }, ctx.clock(), limits);
       if (!stored) {
         // Recorded meanwhile by a request that did not take this lock (another node's insert).
@@ -150,8 +148,10 @@ async function storeChunk(ctx: IngestContext, videoId: string, index: number, re
 /**
  * The state may have moved while the body streamed (another upload, finalize, expiry, delete):
  * checked again under the lock. `duplicate`: the same bytes were recorded meanwhile.
+ * A partial completion that a dead node cut short is finished here, before any path writes a
+ * row below its prefix (completion.ts finishPartialInFlight), and the chunk is refused.
  */
-async function recheck(ctx: IngestContext, ref: ChunkRef): Promise<{ video: VideoRecord; duplicate: boolean }> {
+async function recheck(ctx: IngestContext, ref: ChunkRef, lost: AbortSignal): Promise<{ video: VideoRecord; duplicate: boolean }> {
   const video = await ctx.repo.getVideo(ref.videoId);
   if (!video) throw new ApiError('not_found');
   if (video.state === 'expired') throw new ApiError('session_expired');
@@ -164,6 +164,7 @@ async function recheck(ctx: IngestContext, ref: ChunkRef): Promise<{ video: Vide
   if (video.totalChunks !== null && ref.index >= video.totalChunks) {
     throw new ApiError('index_out_of_range', { totalChunks: video.totalChunks });
   }
+  if (await finishPartialInFlight(ctx, video, lost)) throw new ApiError('session_closed');
   return { video, duplicate: false };
 }
 
