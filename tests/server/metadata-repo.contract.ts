@@ -76,6 +76,11 @@ export function runMetadataRepoContract(name: string, makeRepo: () => Promise<Me
       expect((await repo.getVideo(id(1)))!.updatedAt).toBe(30);
       await repo.deleteChunk(id(1), 2);
       expect(await repo.getChunk(id(1), 2)).toBeNull();
+      // A chunk of a video that does not exist (deleted, or never created): not_found, nothing kept.
+      for (const limits of [undefined, { userBytes: 1000, recordingBytes: 1000 }]) {
+        await expect(repo.insertChunk(id(9), { index: 0, size: 3, sha256: 'a' }, 50, limits)).rejects.toMatchObject({ code: 'not_found' });
+      }
+      expect(await repo.chunkSummary(id(9))).toEqual({ count: 0, highest: -1 });
       await repo.close();
     });
 

@@ -105,6 +105,32 @@ describe('PgMetadataRepo limits across nodes', () => {
     await close();
   });
 
+  it('chunk inserts racing their video’s creation on another node never leave a chunk outside stored_bytes', async () => {
+    // The window: a video committed after the chunk statement took its snapshot but before its
+    // foreign-key check ran (at the statement's end) got the row without the bytes. Our own
+    // client never sends a chunk before init answered; another writer may. A race, so many tries.
+    const { a, b, user, raw, close } = await twoNodes();
+    const ROUNDS = 300;
+    const ids: string[] = [];
+    for (let k = 0; k < ROUNDS; k++) {
+      const id = `N${k}`;
+      ids.push(id);
+      const limits = [undefined, { userBytes: null, recordingBytes: 1000 }, { userBytes: 1_000_000, recordingBytes: null }][k % 3];
+      const settled = await Promise.allSettled([b.createVideo(video(id, user.id, rec(1000 + k))), a.insertChunk(id, { index: 0, size: 10, sha256: 'x' }, 20, limits)]);
+      expect(settled[0].status).toBe('fulfilled');
+      // The chunk either went in with its bytes, or was refused as not_found (no video yet).
+      if (settled[1].status === 'rejected') expect(settled[1].reason).toMatchObject({ code: 'not_found' });
+      else expect(settled[1].value).toBe(true);
+    }
+    const { rows: stored } = await raw.query(
+      `SELECT v.id, v.stored_bytes, COALESCE((SELECT sum(size) FROM chunks c WHERE c.video_id = v.id), 0)::int AS chunk_bytes
+       FROM videos v WHERE v.id = ANY($1) AND v.stored_bytes <> COALESCE((SELECT sum(size) FROM chunks c WHERE c.video_id = v.id), 0)`,
+      [ids],
+    );
+    expect(stored).toEqual([]);
+    await close();
+  });
+
   it('limited writes, session inits, chunk removal, expiry and deletion for one user on two nodes: no deadlock, bytes add up', async () => {
     const { a, b, user, close } = await twoNodes();
     for (let n = 0; n < 6; n++) await a.createVideo(video(`V${n}`, user.id, rec(n)));

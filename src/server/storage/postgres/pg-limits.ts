@@ -31,22 +31,32 @@ export const LOCK_USER_OF_VIDEO = 'SELECT 1 FROM users WHERE id = (SELECT user_i
  * One statement that records a chunk ($1 video, $2 index, $3 size, $4 sha256, $5 now) and, only
  * if the row is new, adds its size to the video's stored_bytes. `video_bytes` is the video's new
  * total (null: the chunk was already there, nothing changed); `other_bytes` the stored bytes of
- * the user's other videos, as of this statement's snapshot.
+ * the user's other videos, as of this statement's snapshot; `video_seen` whether the video was
+ * in that snapshot.
+ *
+ * The insert happens only if the video is in the statement's snapshot. Without that guard, a
+ * video committed by another transaction while this statement ran would get the chunk row (the
+ * foreign-key check waits for that transaction and then sees its row) but not the bytes (the
+ * UPDATE reads the snapshot taken before it): a chunk outside stored_bytes, for good. Not seen
+ * means not there yet: the caller answers not_found, and a retry finds it.
  */
 export const INSERT_CHUNK = `WITH ins AS (
-      INSERT INTO chunks (video_id, idx, size, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING size
+      INSERT INTO chunks (video_id, idx, size, sha256) SELECT $1, $2::integer, $3::integer, $4::text
+      WHERE EXISTS (SELECT 1 FROM videos WHERE id = $1) ON CONFLICT DO NOTHING RETURNING size
     ), upd AS (
       UPDATE videos SET stored_bytes = stored_bytes + (SELECT size FROM ins), updated_at = GREATEST(updated_at, $5)
       WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
       RETURNING user_id, stored_bytes
     )
     SELECT (SELECT stored_bytes FROM upd) AS video_bytes,
-      (SELECT COALESCE(sum(v.stored_bytes), 0)::bigint FROM videos v WHERE v.user_id = (SELECT user_id FROM upd) AND v.id <> $1) AS other_bytes`;
+      (SELECT COALESCE(sum(v.stored_bytes), 0)::bigint FROM videos v WHERE v.user_id = (SELECT user_id FROM upd) AND v.id <> $1) AS other_bytes,
+      EXISTS (SELECT 1 FROM videos WHERE id = $1) AS video_seen`;
 
 /** What the chunk statement answers. */
 export interface ChunkTotals {
   video_bytes: number | null;
   other_bytes: number | null;
+  video_seen: boolean;
 }
 
 /** The refusal for a recorded chunk whose totals break a limit (null: within the limits). */

@@ -305,12 +305,14 @@ export class PgMetadataRepo extends ForwardsToLedger implements MetadataRepo {
   private async addChunk(sql: string, params: unknown[], limits: ByteLimits | undefined): Promise<boolean> {
     if (limits?.userBytes == null && limits?.recordingBytes == null) {
       const { rows } = await this.q<ChunkTotals>(sql, params);
+      if (!rows[0]!.video_seen) throw new ApiError('not_found');
       return rows[0]!.video_bytes !== null;
     }
     return this.transaction(async (client) => {
       if (limits.userBytes != null) await client.query(LOCK_USER_OF_VIDEO, [params[0]]);
       const { rows } = await client.query<ChunkTotals>(sql, params);
-      const { video_bytes: video, other_bytes: others } = rows[0]!;
+      const { video_bytes: video, other_bytes: others, video_seen: seen } = rows[0]!;
+      if (!seen) throw new ApiError('not_found');
       if (video === null) return false;
       const refused = refusal({ video, others: others ?? 0 }, limits);
       if (refused) throw refused;
