@@ -6,10 +6,11 @@
  * which many S3-compatible servers (s3rver among them) reject or store with the trailer in the
  * bytes; WHEN_REQUIRED sends a checksum only where the operation demands one. `forcePathStyle`: `endpoint/bucket/key` URLs, which every compatible
  * server accepts, rather than `bucket.endpoint` hosts that need wildcard DNS.
- * Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, …)
+ * DeleteObjects carries Content-MD5 (content-md5.ts). Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, …)
  * unless given.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { addContentMd5ToDeleteObjects } from './content-md5.ts';
 
 export interface S3Settings {
   /** e.g. http://127.0.0.1:9000; omit for AWS itself. */
@@ -24,7 +25,7 @@ export interface S3Settings {
 }
 
 export function createS3Client(s: S3Settings): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: s.region,
     forcePathStyle: s.forcePathStyle,
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -34,4 +35,6 @@ export function createS3Client(s: S3Settings): S3Client {
     ...(s.maxAttempts ? { maxAttempts: s.maxAttempts } : {}),
     ...(s.maxSockets ? { requestHandler: { httpsAgent: { maxSockets: s.maxSockets }, httpAgent: { maxSockets: s.maxSockets } } } : {}),
   });
+  addContentMd5ToDeleteObjects(client);
+  return client;
 }
