@@ -1,7 +1,8 @@
 /**
  * Stop-to-link on S3 + PostgreSQL with OpenStack Swift (s3api) as the object store, and the same
  * lengths on s3rver in the same run: `npm run bench -- --only=swift [--quick]` (opt-in: it needs
- * Debian's Swift packages and memcached, bench/lib/swift.ts; never run by the CI).
+ * Debian's Swift packages and memcached, bench/lib/swift.ts; never run by the CI). Figures and
+ * how to read them: docs/PERFORMANCE.md "On OpenStack Swift (s3api)".
  *
  * Why: finalize leaves only the tail to send, so stop-to-link should not grow with the
  * recording — but s3rver's CompleteMultipartUpload copies every part into the object (a cost

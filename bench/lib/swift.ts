@@ -1,7 +1,7 @@
 /**
  * A throwaway single-node OpenStack Swift with the S3 API, for the bench only (Debian bookworm's
- * packages `swift swift-proxy swift-account swift-container swift-object`, 2.30.1; never in
- * `npm test`). Why Swift: s3api completes a multipart upload by writing a Static Large Object
+ * packages `swift swift-proxy swift-account swift-container swift-object memcached`, Swift
+ * 2.30.1; never in `npm test`). Why Swift: s3api completes a multipart upload by writing a Static Large Object
  * manifest that references the parts (s3api/controllers/multi_upload.py → SLO), with no copy of
  * their bytes, as AWS S3 completes from part metadata — where s3rver copies every part into the
  * object, a cost that grows with the recording and is not ours. s3api also enforces the 5 MiB
@@ -9,7 +9,9 @@
  *
  * Layout (as in Swift's "SAIO" development guide, cut to the fewest processes): one account,
  * one container and one object server, and a proxy with `s3api tempauth … slo dlo` in its
- * pipeline; each with `workers = 0` (one process, no fork), on 127.0.0.1 ports chosen here.
+ * pipeline; each with `workers = 0` (one process, no fork), on 127.0.0.1 ports chosen here,
+ * and a memcached on its own port: tempauth raises "Memcache required" for every request,
+ * S3-signed ones included, when the proxy has no `cache` (swift/common/middleware/tempauth.py).
  * Rings of 1 replica and 1 device, built with swift-ring-builder in a temp directory, the
  * device a directory beside them (the object server keeps metadata in xattrs: checked first).
  * The servers read `/etc/swift/swift.conf` (the package's: hash prefix and policy 0) — Swift
@@ -68,7 +70,7 @@ function canConnect(port: number): Promise<boolean> {
 
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-  if (r.error) throw new Error(`${cmd}: ${r.error.message} (Debian: apt-get install swift swift-proxy swift-account swift-container swift-object)`);
+  if (r.error) throw new Error(`${cmd}: ${r.error.message} (Debian: apt-get install swift swift-proxy swift-account swift-container swift-object memcached)`);
   // swift-ring-builder exits 1 on warnings (EXIT_WARNING), which a one-device ring always has.
   if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`);
 }
