@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, type S3Settings } from '../../src/server/storage/s3/client.ts';
+import { exitOnSignals } from './child.ts';
 
 export interface SwiftS3 {
   bucket: string;
@@ -42,8 +43,20 @@ export interface SwiftS3 {
 const SERVERS = ['account', 'container', 'object'] as const;
 type Server = (typeof SERVERS)[number];
 
+/** Killed and removed when this process exits without stop() (a failed or interrupted run). */
 const running = new Set<ChildProcess>();
+const dirs = new Set<string>();
 let hooked = false;
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  exitOnSignals();
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+}
 
 /** A free TCP port on 127.0.0.1 (closed again at once: the rings must name the ports before the servers start). */
 function freePort(): Promise<number> {
@@ -152,13 +165,16 @@ use = egg:swift#dlo
 }
 
 export async function startSwift(bucket = 'outbox-bench'): Promise<SwiftS3> {
+  hookExit();
   const dir = mkdtempSync(join(tmpdir(), 'outbox-swift-'));
+  dirs.add(dir);
   const children: ChildProcess[] = [];
+  const failed: string[] = [];
   let log = '';
   const stopAll = async () => {
     await Promise.all(
       children.map(async (c) => {
-        if (c.exitCode !== null || c.signalCode !== null) return;
+        if (c.exitCode !== null || c.signalCode !== null || c.pid === undefined) return;
         const exited = new Promise((r) => c.once('exit', r));
         const timer = setTimeout(() => c.kill('SIGKILL'), 5_000);
         c.kill('SIGTERM');
@@ -167,6 +183,7 @@ export async function startSwift(bucket = 'outbox-bench'): Promise<SwiftS3> {
       }),
     );
     rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
   };
   try {
     const swiftDir = join(dir, 'etc');
@@ -184,12 +201,6 @@ export async function startSwift(bucket = 'outbox-bench'): Promise<SwiftS3> {
     }
     const region = 'us-east-1';
     writeFileSync(join(swiftDir, 'proxy-server.conf'), proxyConf(ports.proxy, ports.memcache, swiftDir, region));
-    if (!hooked) {
-      hooked = true;
-      process.once('exit', () => {
-        for (const c of running) c.kill('SIGKILL');
-      });
-    }
     const commands: [string, string, string[]][] = [
       ['memcache', 'memcached', ['-l', '127.0.0.1', '-p', String(ports.memcache), '-U', '0', '-m', '64', '-u', process.env.USER ?? 'root']],
       ...[...SERVERS, 'proxy' as const].map((kind): [string, string, string[]] => [kind, `swift-${kind}-server`, [join(swiftDir, `${kind}-server.conf`), '--verbose']]),
@@ -199,6 +210,11 @@ export async function startSwift(bucket = 'outbox-bench'): Promise<SwiftS3> {
       children.push(child);
       running.add(child);
       child.once('exit', () => running.delete(child));
+      // A missing binary is an 'error' event, not an exit: without a listener it would throw.
+      child.once('error', (err) => {
+        running.delete(child);
+        failed.push(`${cmd}: ${err.message}`);
+      });
       child.stdout!.on('data', (d: Buffer) => (log += `[${kind}] ${d.toString()}`));
       child.stderr!.on('data', (d: Buffer) => (log += `[${kind}] ${d.toString()}`));
     }
@@ -206,6 +222,7 @@ export async function startSwift(bucket = 'outbox-bench'): Promise<SwiftS3> {
     const deadline = performance.now() + 30_000;
     for (const kind of ['memcache', ...SERVERS, 'proxy'] as const) {
       while (!(await canConnect(ports[kind]))) {
+        if (failed.length > 0) throw new Error(`could not start ${failed.join('; ')} (Debian: apt-get install swift swift-proxy swift-account swift-container swift-object memcached)`);
         const dead = children.find((c) => c.exitCode !== null || c.signalCode !== null);
         if (dead) throw new Error(`a Swift server exited before it listened:\n${log.slice(-4000)}`);
         if (performance.now() > deadline) throw new Error(`${kind} not listening after 30 s:\n${log.slice(-4000)}`);
