@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --only=ingest,finalize,s3,memory,client,drain,bundle,compression] [-- --profile]`
+ * (`--only=swift`: opt-in, never in a full run; it needs Debian's Swift packages, bench/swift.ts)
  * Runs each measurement in turn on this machine, prints one Markdown table and writes
  * bench/results.json (a fixed shape that later runs are compared against) and bench/results.detail.json (every figure);
  * a partial run (--only) writes bench/.work/results.json instead, unless --out= says where.
@@ -20,6 +21,7 @@ import { parseArgs } from './lib/args.ts';
 import { toMarkdown, toResultsJson, type Measurements } from './lib/report.ts';
 import { benchMemory } from './memory.ts';
 import { benchS3 } from './s3.ts';
+import { benchSwift } from './swift.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const q = args.quick;
@@ -61,6 +63,15 @@ try {
       rounds: q ? 1 : 3,
       lengths: [30, 300, 1800],
       samples: q ? (n) => (n <= 30 ? 3 : 1) : (n) => (n <= 30 ? 5 : n <= 300 ? 3 : 2),
+      log,
+    });
+  }
+  if (args.only.has('swift')) {
+    m.swift = await benchSwift({
+      workDir: join(workDir, 'swift'),
+      lengths: [30, 300, 1800],
+      samples: q ? (n) => (n <= 30 ? 3 : 1) : (n) => (n <= 30 ? 5 : n <= 300 ? 3 : 2),
+      compareS3rver: true,
       log,
     });
   }

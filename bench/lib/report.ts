@@ -10,6 +10,7 @@ import type { FinalizeRow, IndexCost } from '../finalize.ts';
 import type { IngestRow } from '../ingest.ts';
 import type { MemoryResult } from '../memory.ts';
 import type { S3Result } from '../s3.ts';
+import { swiftMarkdown, type SwiftResult } from '../swift.ts';
 import { round } from './stats.ts';
 
 export interface Measurements {
@@ -24,6 +25,8 @@ export interface Measurements {
   compression?: CompressionResult;
   /** Ours on S3 + PostgreSQL beside ours on disk + SQLite (bench/s3.ts). */
   s3?: S3Result;
+  /** Stop-to-link with Swift s3api as the object store, beside s3rver (bench/swift.ts; opt-in). */
+  swift?: SwiftResult;
 }
 
 type Json = Record<string, unknown>;
@@ -114,6 +117,7 @@ export function toMarkdown(m: Measurements): string {
     lines.push('');
   }
   if (m.s3) lines.push(...s3Markdown(m.s3));
+  if (m.swift) lines.push(...swiftMarkdown(m.swift));
   if (m.memory) {
     const mm = m.memory;
     lines.push(`### Server memory (one ${round(mm.recordingBytes / 1e9, 2)} GB recording, ${mm.chunks} chunks, ${mm.seconds} s)`, '');

@@ -4,8 +4,8 @@
  */
 import type { TestS3 } from './s3.ts';
 
-/** `s3Endpoint` replaces s3rver's own endpoint (a counting proxy in front of it: s3-counter.ts). */
-export function sharedStorageEnv(databaseUrl: string | undefined, s3: TestS3 | undefined, s3Endpoint?: string): Record<string, string> {
+/** `s3` is s3rver (s3.ts) or, in the bench, Swift (bench/lib/swift.ts). `s3Endpoint` replaces the server's own endpoint (a counting proxy in front of it: s3-counter.ts). */
+export function sharedStorageEnv(databaseUrl: string | undefined, s3: Pick<TestS3, 'bucket' | 'settings'> | undefined, s3Endpoint?: string): Record<string, string> {
   const env: Record<string, string> = {};
   if (databaseUrl) env.OUTBOX_DATABASE_URL = databaseUrl;
   if (s3) {
