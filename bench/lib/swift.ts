@@ -24,7 +24,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, type S3Settings } from '../../src/server/storage/s3/client.ts';
@@ -99,7 +99,7 @@ function serverConf(kind: Server, port: number, swiftDir: string, devices: strin
 bind_ip = 127.0.0.1
 bind_port = ${port}
 workers = 0
-user = ${process.env.USER ?? 'root'}
+user = ${userInfo().username}
 swift_dir = ${swiftDir}
 devices = ${devices}
 mount_check = false
@@ -118,7 +118,7 @@ function proxyConf(port: number, memcachePort: number, swiftDir: string, region:
 bind_ip = 127.0.0.1
 bind_port = ${port}
 workers = 0
-user = ${process.env.USER ?? 'root'}
+user = ${userInfo().username}
 swift_dir = ${swiftDir}
 log_level = WARNING
 
@@ -202,7 +202,7 @@ export async function startSwift(bucket = 'outbox-bench'): Promise<SwiftS3> {
     const region = 'us-east-1';
     writeFileSync(join(swiftDir, 'proxy-server.conf'), proxyConf(ports.proxy, ports.memcache, swiftDir, region));
     const commands: [string, string, string[]][] = [
-      ['memcache', 'memcached', ['-l', '127.0.0.1', '-p', String(ports.memcache), '-U', '0', '-m', '64', '-u', process.env.USER ?? 'root']],
+      ['memcache', 'memcached', ['-l', '127.0.0.1', '-p', String(ports.memcache), '-U', '0', '-m', '64', '-u', userInfo().username]],
       ...[...SERVERS, 'proxy' as const].map((kind): [string, string, string[]] => [kind, `swift-${kind}-server`, [join(swiftDir, `${kind}-server.conf`), '--verbose']]),
     ];
     for (const [kind, cmd, args] of commands) {
