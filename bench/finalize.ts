@@ -106,6 +106,31 @@ export interface FinalizeOptions {
   skipIndexing?: boolean;
 }
 
+/**
+ * Stop-to-link of our server on S3 + PostgreSQL with a given object store (bench/s3.ts on
+ * s3rver, bench/swift.ts on Swift too): the same WebM lengths, 8 uploads at once, the node
+ * logging at info so each row has finalize's per-step medians; `env` is the node's storage.
+ */
+export function benchFinalizeOnStore(o: {
+  label: string;
+  workDir: string;
+  lengths: number[];
+  samples: FinalizeOptions['samples'];
+  log?: (line: string) => void;
+  env: () => Promise<Record<string, string>> | Record<string, string>;
+}): ReturnType<typeof benchFinalize> {
+  return benchFinalize({
+    workDir: o.workDir,
+    lengths: o.lengths,
+    chunkBytes: 4096,
+    samples: o.samples,
+    parallel: 8,
+    log: o.log && ((line) => o.log!(`${o.label} ${line}`)),
+    start: async () => startOurs(join(o.workDir, `${o.label}-finalize`), { name: 'ours-s3', env: { ...(await o.env()), LOG_LEVEL: 'info' } }),
+    skipIndexing: true,
+  });
+}
+
 export async function benchFinalize(opts: FinalizeOptions): Promise<{ rows: FinalizeRow[]; indexing: IndexCost | null }> {
   const streams = new Map<number, Chunk[]>();
   for (const length of opts.lengths) streams.set(length, cutExactly(await longStream(length * 2), length));

@@ -20,7 +20,7 @@ import { startPgCluster } from '../tests/support/pg-cluster.ts';
 import { startS3Counter, type S3Op } from '../tests/support/s3-counter.ts';
 import { S3_MIN_PART_BYTES, startS3 } from '../tests/support/s3.ts';
 import { sharedStorageEnv } from '../tests/support/storage-env.ts';
-import { benchFinalize, type FinalizeRow } from './finalize.ts';
+import { benchFinalizeOnStore, type FinalizeRow } from './finalize.ts';
 import { ingestRun } from './ingest.ts';
 import { makeChunkPool } from './lib/chunks.ts';
 import { MB, median, percentile, round } from './lib/stats.ts';
@@ -160,16 +160,7 @@ export async function benchS3(opts: S3BenchOptions): Promise<S3Result> {
     }
     for (const t of targets.splice(0)) await t.stop();
 
-    const fin = await benchFinalize({
-      workDir: opts.workDir,
-      lengths: opts.lengths,
-      chunkBytes: 4096,
-      samples: opts.samples,
-      parallel: 8,
-      log: opts.log && ((line) => opts.log!(`s3 ${line}`)),
-      start: async () => startOurs(join(opts.workDir, 's3-finalize'), { name: 'ours-s3', env: { ...(await s3Env()), LOG_LEVEL: 'info' } }),
-      skipIndexing: true,
-    });
+    const fin = await benchFinalizeOnStore({ label: 's3', workDir: opts.workDir, lengths: opts.lengths, samples: opts.samples, log: opts.log, env: s3Env });
     return { ingest, traffic, tus: tusPartArithmetic(chunkBytes), finalize: fin.rows };
   } finally {
     for (const t of targets) await t.stop();

@@ -15,16 +15,14 @@
  * same counting proxy (tests/support/s3-counter.ts) as bench/s3.ts, each target on a fresh
  * database of one durable PostgreSQL cluster. Swift first, then s3rver.
  */
-import { join } from 'node:path';
 import type { S3Settings } from '../src/server/storage/s3/client.ts';
 import { startPgCluster } from '../tests/support/pg-cluster.ts';
 import { startS3Counter } from '../tests/support/s3-counter.ts';
 import { startS3 } from '../tests/support/s3.ts';
 import { sharedStorageEnv } from '../tests/support/storage-env.ts';
-import { benchFinalize, type FinalizeRow } from './finalize.ts';
+import { benchFinalizeOnStore, type FinalizeRow } from './finalize.ts';
 import { round } from './lib/stats.ts';
 import { startSwift } from './lib/swift.ts';
-import { startOurs } from './lib/targets.ts';
 
 export interface SwiftStoreRun {
   store: 'swift' | 's3rver';
@@ -60,17 +58,8 @@ export async function benchSwift(opts: SwiftBenchOptions): Promise<SwiftResult> 
       const store = await start();
       const counter = await startS3Counter(store.settings.endpoint!);
       try {
-        const env = { ...sharedStorageEnv(await cluster.freshDatabase(), store, counter.endpoint), LOG_LEVEL: 'info' };
-        const fin = await benchFinalize({
-          workDir: opts.workDir,
-          lengths: opts.lengths,
-          chunkBytes: 4096,
-          samples: opts.samples,
-          parallel: 8,
-          log: opts.log && ((line) => opts.log!(`${name} ${line}`)),
-          start: () => startOurs(join(opts.workDir, `${name}-finalize`), { name: 'ours-s3', env }),
-          skipIndexing: true,
-        });
+        const env = sharedStorageEnv(await cluster.freshDatabase(), store, counter.endpoint);
+        const fin = await benchFinalizeOnStore({ label: name, workDir: opts.workDir, lengths: opts.lengths, samples: opts.samples, log: opts.log, env: () => env });
         const parts = counter.counts().completions.map((c) => c.parts);
         const first = fin.rows[0];
         const last = fin.rows[fin.rows.length - 1];

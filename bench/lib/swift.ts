@@ -23,11 +23,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, type S3Settings } from '../../src/server/storage/s3/client.ts';
+import { acceptsConnection, freePort } from '../../tests/support/tcp.ts';
 import { exitOnSignals } from './child.ts';
 
 export interface SwiftS3 {
@@ -58,29 +58,6 @@ function hookExit(): void {
   });
 }
 
-/** A free TCP port on 127.0.0.1 (closed again at once: the rings must name the ports before the servers start). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
   if (r.error) throw new Error(`${cmd}: ${r.error.message} (Debian: apt-get install swift swift-proxy swift-account swift-container swift-object memcached)`);
@@ -94,16 +71,21 @@ function checkXattrs(dir: string): void {
   if (r.status !== 0) throw new Error(`Swift needs user xattrs on ${dir}'s filesystem (set TMPDIR elsewhere): ${r.stderr.trim()}`);
 }
 
-function serverConf(kind: Server, port: number, swiftDir: string, devices: string): string {
+/** The [DEFAULT] lines every Swift server shares: one process on 127.0.0.1, as this user. */
+function defaults(port: number, swiftDir: string): string {
   return `[DEFAULT]
 bind_ip = 127.0.0.1
 bind_port = ${port}
 workers = 0
 user = ${userInfo().username}
 swift_dir = ${swiftDir}
+log_level = WARNING`;
+}
+
+function serverConf(kind: Server, port: number, swiftDir: string, devices: string): string {
+  return `${defaults(port, swiftDir)}
 devices = ${devices}
 mount_check = false
-log_level = WARNING
 
 [pipeline:main]
 pipeline = ${kind}-server
@@ -114,13 +96,7 @@ use = egg:swift#${kind}
 }
 
 function proxyConf(port: number, memcachePort: number, swiftDir: string, region: string): string {
-  return `[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = ${port}
-workers = 0
-user = ${userInfo().username}
-swift_dir = ${swiftDir}
-log_level = WARNING
+  return `${defaults(port, swiftDir)}
 
 [pipeline:main]
 pipeline = catch_errors gatekeeper proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
@@ -221,7 +197,7 @@ export async function startSwift(bucket = 'outbox-bench'): Promise<SwiftS3> {
     // Ready when every port accepts connections (bounded; a server that exits fails at once).
     const deadline = performance.now() + 30_000;
     for (const kind of ['memcache', ...SERVERS, 'proxy'] as const) {
-      while (!(await canConnect(ports[kind]))) {
+      while (!(await acceptsConnection(ports[kind]))) {
         if (failed.length > 0) throw new Error(`could not start ${failed.join('; ')} (Debian: apt-get install swift swift-proxy swift-account swift-container swift-object memcached)`);
         const dead = children.find((c) => c.exitCode !== null || c.signalCode !== null);
         if (dead) throw new Error(`a Swift server exited before it listened:\n${log.slice(-4000)}`);

@@ -13,10 +13,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROUTES } from '../../src/shared/api.ts';
+import { acceptsConnection, freePort } from './tcp.ts';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 
@@ -85,30 +85,10 @@ ${parity}  server {
 `;
 }
 
-/** A port nothing listens on right now (another process may take it before the caller binds). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Resolves once something accepts a TCP connection on the port; false if `alive()` turns false first. */
 async function accepting(port: number, alive: () => boolean, deadline: number): Promise<boolean> {
   for (let delay = 5; alive() && Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return true;
+    if (await acceptsConnection(port)) return true;
     // Backoff between connection attempts while nginx binds (it has no readiness line to wait for).
     await new Promise((r) => setTimeout(r, delay));
   }

@@ -19,9 +19,10 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { PgMetadataRepo } from '../../src/server/storage/postgres/pg-metadata-repo.ts';
 import { addUser } from '../../src/server/users.ts';
-import { freePort, startNginx, type Nginx, type NginxOptions } from './nginx.ts';
+import { startNginx, type Nginx, type NginxOptions } from './nginx.ts';
 import type { TestS3 } from './s3.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
+import { freePort } from './tcp.ts';
 import { sharedStorageEnv } from './storage-env.ts';
 
 export { sharedStorageEnv } from './storage-env.ts';
